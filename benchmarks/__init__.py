@@ -1,0 +1,1 @@
+"""Accuracy and speed, measured on generated data and beside peers."""

@@ -1,0 +1,304 @@
+"""Candidate generation: from a trace to the few hundred cases worth scoring.
+
+Several generators stand behind one interface and their results are unioned with
+explicit budgets, so that a trace missed by one (a nickname defeats name keys, a new
+transliteration defeats phonetic keys) is still found by another:
+
+* `KeyBlocker`: an inverted index of name keys (skeletons, nickname canonicals,
+  phonetic codes) and family keys (the parents' and caregiver's names), ranked by
+  the summed inverse document frequency of the keys shared;
+* `VectorBlocker`: character n-gram vectors of the whole name, reduced by SVD and
+  searched with FAISS (exact inner product; HNSW above a size limit), with a
+  brute-force numpy twin for tests.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Protocol
+
+import faiss
+import jellyfish
+import numpy as np
+from scipy import sparse
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+from matching.encode import PAD, Encoded, Vocabulary
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Candidate pairs as parallel arrays, grouped by query row, best first."""
+
+    query_rows: np.ndarray
+    case_rows: np.ndarray
+    scores: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.query_rows)
+
+    @staticmethod
+    def empty() -> Candidates:
+        return Candidates(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float32))
+
+
+class CandidateGenerator(Protocol):
+    """What every generator offers: the best `k` cases for each query."""
+
+    name: str
+
+    def candidates(self, queries: Encoded, k: int) -> Candidates: ...
+
+
+def _top_k_rows(matrix: sparse.csr_matrix, k: int) -> Candidates:
+    """The k largest entries of each row of a sparse score matrix, ranked."""
+    q_out: list[np.ndarray] = []
+    c_out: list[np.ndarray] = []
+    s_out: list[np.ndarray] = []
+    indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
+    for row in range(matrix.shape[0]):
+        start, end = indptr[row], indptr[row + 1]
+        if start == end:
+            continue
+        values = data[start:end]
+        cols = indices[start:end]
+        if end - start > k:
+            keep = np.argpartition(-values, k)[:k]
+            values, cols = values[keep], cols[keep]
+        order = np.argsort(-values, kind="stable")
+        q_out.append(np.full(len(order), row, dtype=np.int64))
+        c_out.append(cols[order].astype(np.int64))
+        s_out.append(values[order].astype(np.float32))
+    if not q_out:
+        return Candidates.empty()
+    return Candidates(np.concatenate(q_out), np.concatenate(c_out), np.concatenate(s_out))
+
+
+def _phonetic(token: str) -> list[str]:
+    if len(token) < 2 or not token.isascii():
+        return []
+    codes = [jellyfish.metaphone(token)]
+    if token.isalpha():
+        codes.append(jellyfish.nysiis(token))
+    return [c for c in codes if c]
+
+
+class KeyBlocker:
+    """Inverted index of name and family keys, ranked by shared IDF weight."""
+
+    name = "keys"
+
+    def __init__(self, cases: Encoded, vocabulary: Vocabulary, max_share: float = 0.05):
+        self.vocabulary = vocabulary
+        self._key_ids: dict[str, int] = {}
+        self._phonetic_cache: dict[int, list[str]] = {}
+        matrix = self._key_matrix(cases, grow=True)
+        df = np.asarray((matrix > 0).sum(axis=0)).ravel()
+        n = max(len(cases), 1)
+        idf = np.log1p(n / np.maximum(df, 1))
+        # Keys shared by a large share of all cases rank nobody: drop them so one very
+        # common name does not flood every trace's budget.
+        idf[df > max(50, max_share * n)] = 0.0
+        self._idf = idf
+        self._cases_t = (matrix @ sparse.diags(idf)).T.tocsr()
+        self._cases = matrix.multiply(idf).tocsr()
+
+    def _keys(self, enc: Encoded, row: int) -> list[str]:
+        strings = self.vocabulary.strings
+        keys: list[str] = []
+        for tid in enc.names[row]:
+            if tid == PAD:
+                break
+            keys.append(f"n:{strings[tid]}")
+            phon = self._phonetic_cache.get(int(tid))
+            if phon is None:
+                phon = _phonetic(strings[tid])
+                self._phonetic_cache[int(tid)] = phon
+            keys.extend(f"p:{code}" for code in phon)
+        keys.extend(f"n:{strings[t]}" for t in enc.nick[row] if t != PAD)
+        for adults in (enc.mother, enc.father, enc.other_adult):
+            keys.extend(f"f:{strings[t]}" for t in adults[row] if t != PAD)
+        return keys
+
+    def _key_matrix(self, enc: Encoded, grow: bool) -> sparse.csr_matrix:
+        rows: list[int] = []
+        cols: list[int] = []
+        for row in range(len(enc)):
+            for key in set(self._keys(enc, row)):
+                kid = self._key_ids.get(key)
+                if kid is None:
+                    if not grow:
+                        continue
+                    kid = len(self._key_ids)
+                    self._key_ids[key] = kid
+                rows.append(row)
+                cols.append(kid)
+        shape = (len(enc), max(len(self._key_ids), 1))
+        data = np.ones(len(rows), dtype=np.float32)
+        return sparse.csr_matrix((data, (rows, cols)), shape=shape)
+
+    def candidates(self, queries: Encoded, k: int) -> Candidates:
+        if len(queries) == 0:
+            return Candidates.empty()
+        q = self._key_matrix(queries, grow=False)
+        q = q[:, : self._cases.shape[1]]
+        chunks: list[Candidates] = []
+        step = 2000
+        for start in range(0, q.shape[0], step):
+            scores = (q[start : start + step] @ self._cases.T).tocsr()
+            scores.eliminate_zeros()
+            part = _top_k_rows(scores, k)
+            chunks.append(Candidates(part.query_rows + start, part.case_rows, part.scores))
+        return concat(chunks)
+
+
+class NumpyIndex:
+    """Brute-force inner-product search: the obviously correct twin of the FAISS index."""
+
+    def __init__(self, vectors: np.ndarray):
+        self._vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+
+    @property
+    def ntotal(self) -> int:
+        return len(self._vectors)
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        sims = queries @ self._vectors.T
+        k = min(k, sims.shape[1])
+        top = np.argsort(-sims, axis=1, kind="stable")[:, :k]
+        return np.take_along_axis(sims, top, axis=1), top
+
+
+def faiss_index(vectors: np.ndarray, hnsw_above: int = 200_000) -> faiss.Index:
+    """Exact inner product for small stores; HNSW (approximate, fast) for large ones."""
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    dim = vectors.shape[1]
+    index: faiss.Index
+    if len(vectors) > hnsw_above:
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efSearch = 128
+    else:
+        index = faiss.IndexFlatIP(dim)
+    index.add(vectors)
+    return index
+
+
+def name_strings(enc: Encoded, vocabulary: Vocabulary) -> list[str]:
+    """The whole name of each record as one string of skeleton tokens."""
+    strings = vocabulary.strings
+    return [" ".join(strings[t] for t in row if t != PAD) for row in enc.names]
+
+
+class VectorBlocker:
+    """Character n-gram vectors of whole names, searched by nearest neighbour."""
+
+    name = "vectors"
+
+    def __init__(
+        self,
+        cases: Encoded,
+        vocabulary: Vocabulary,
+        dimensions: int = 96,
+        use_faiss: bool = True,
+        seed: int = 0,
+    ):
+        self.vocabulary = vocabulary
+        texts = name_strings(cases, vocabulary)
+        self._vectoriser = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(2, 3), min_df=1, sublinear_tf=True, dtype=np.float32
+        )
+        matrix = self._vectoriser.fit_transform(texts or [""])
+        components = max(2, min(dimensions, matrix.shape[1] - 1, max(len(texts) - 1, 2)))
+        self._svd = TruncatedSVD(n_components=components, random_state=seed)
+        reduced = normalize(self._svd.fit_transform(matrix)).astype(np.float32)
+        self._index = faiss_index(reduced) if use_faiss else NumpyIndex(reduced)
+        self._empty = np.array([not t for t in texts], dtype=bool)
+
+    def embed(self, enc: Encoded) -> np.ndarray:
+        texts = name_strings(enc, self.vocabulary)
+        reduced = self._svd.transform(self._vectoriser.transform(texts))
+        return normalize(reduced).astype(np.float32)
+
+    def candidates(self, queries: Encoded, k: int) -> Candidates:
+        if len(queries) == 0 or self._index.ntotal == 0:
+            return Candidates.empty()
+        vectors = self.embed(queries)
+        sims, rows = self._index.search(vectors, min(k, self._index.ntotal))
+        q = np.repeat(np.arange(len(queries), dtype=np.int64), sims.shape[1])
+        c = rows.ravel().astype(np.int64)
+        s = sims.ravel().astype(np.float32)
+        has_name = np.array([bool(t) for t in name_strings(queries, self.vocabulary)])
+        keep = (c >= 0) & has_name[q] & ~self._empty[np.maximum(c, 0)]
+        return Candidates(q[keep], c[keep], s[keep])
+
+
+def concat(parts: list[Candidates]) -> Candidates:
+    """Join candidate lists (no de-duplication)."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return Candidates.empty()
+    return Candidates(
+        np.concatenate([p.query_rows for p in parts]),
+        np.concatenate([p.case_rows for p in parts]),
+        np.concatenate([p.scores for p in parts]),
+    )
+
+
+def union(parts: list[tuple[Candidates, float]]) -> Candidates:
+    """Union of several generators' lists; a pair found twice is kept once.
+
+    Each list's scores are rescaled to its own [0, 1] range times a weight, and the
+    best is kept, so the output is still ranked within each query.
+    """
+    scaled: list[Candidates] = []
+    for part, weight in parts:
+        if not len(part):
+            continue
+        top = float(part.scores.max()) or 1.0
+        scaled.append(Candidates(part.query_rows, part.case_rows, part.scores / top * weight))
+    joined = concat(scaled)
+    if not len(joined):
+        return joined
+    key = joined.query_rows * (int(joined.case_rows.max()) + 1) + joined.case_rows
+    order = np.lexsort((-joined.scores, key))
+    key_sorted = key[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = key_sorted[1:] != key_sorted[:-1]
+    keep = order[first]
+    q, c, s = joined.query_rows[keep], joined.case_rows[keep], joined.scores[keep]
+    ranked = np.lexsort((-s, q))
+    return Candidates(q[ranked], c[ranked], s[ranked])
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How many candidates each generator may contribute per query."""
+
+    keys: int = 150
+    vectors: int = 50
+
+    @property
+    def total(self) -> int:
+        return self.keys + self.vectors
+
+
+def generate(
+    cases: Encoded,
+    queries: Encoded,
+    generators: list[CandidateGenerator],
+    budget: Budget,
+) -> Candidates:
+    """Run every generator within its budget and union the results."""
+    parts: list[tuple[Candidates, float]] = []
+    for gen in generators:
+        k = budget.keys if gen.name == "keys" else budget.vectors
+        parts.append((gen.candidates(queries, k), 1.0))
+    return union(parts)
+
+
+def log_idf(df: int, n: int) -> float:
+    """Inverse document frequency as used by the key blocker."""
+    return math.log1p(n / max(df, 1))

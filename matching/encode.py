@@ -1,0 +1,295 @@
+"""From records to arrays: the normalised, vectorisable form of cases and traces.
+
+Every name is folded to Latin, tokenised and reduced to a transliteration-tolerant
+skeleton (`matching.normalize`), then stored as integer ids in a shared vocabulary,
+so comparators work on numpy arrays of ids rather than on Python strings. Ages and
+dates of birth become an interval of possible birth days, which is what makes a
+trace and a case recorded months apart comparable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from matching.normalize import (
+    fold,
+    name_tokens,
+    nickname_canonicals,
+    parse_sex,
+    place_levels,
+    skeleton,
+)
+
+from case_store.records import parse_age, parse_bool, parse_date, parse_status
+
+Record = Mapping[str, str | None]
+PAD = -1
+NAME_WIDTH = 8
+PART_WIDTH = 4
+PARENT_WIDTH = 4
+PLACE_WIDTH = 4
+NICK_WIDTH = 8
+YEAR = 365.25
+_EPOCH = dt.date(1970, 1, 1).toordinal()
+_DIGITS = re.compile(r"\D+")
+SEX_CODES = {"female": 1, "male": 2}
+
+
+class Vocabulary:
+    """Token strings <-> dense integer ids, shared by both sides of a comparison."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int] = {}
+        self.strings: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self.strings)
+
+    def id(self, token: str) -> int:
+        """The id of `token`, adding it when new."""
+        found = self._ids.get(token)
+        if found is None:
+            found = len(self.strings)
+            self._ids[token] = found
+            self.strings.append(token)
+        return found
+
+    def get(self, token: str) -> int | None:
+        """The id of a known token, else None (queries must not grow the vocabulary)."""
+        return self._ids.get(token)
+
+
+def _split_multi(value: str | None) -> list[str]:
+    return [part for part in (value or "").split("|") if part.strip()]
+
+
+def _skeletons(text: str | None) -> list[str]:
+    """Skeleton tokens of one name, plus the joins of neighbours (Maria Jose -> mariajose)."""
+    tokens = [skeleton(t) for t in name_tokens(text or "")]
+    tokens = [t for t in tokens if t]
+    joined = [a + b for a, b in zip(tokens, tokens[1:], strict=False)]
+    return _unique(tokens + joined)
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _similar(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 4:
+        return False
+    return a.startswith(b) or b.startswith(a)
+
+
+def birth_interval(
+    dob: str | None, age: str | None, reference: str | None, estimated: bool
+) -> tuple[float, float] | None:
+    """Possible birth days (days since 1970) from a date of birth or an age at a date.
+
+    An age of `a` whole years at date `r` means birth in (r - (a+1) years, r - a years].
+    An estimated age or date widens the interval: by one year, and a little more for
+    older children, whose estimates drift further.
+    """
+    born = _safe(parse_date, dob)
+    years = _safe(parse_age, age)
+    ref = _safe(parse_date, reference)
+    if born is not None:
+        lo = hi = float(born.toordinal() - _EPOCH)
+        if estimated:
+            lo, hi = lo - YEAR, hi + YEAR
+        return lo, hi
+    if years is None or ref is None:
+        return None
+    day = float(ref.toordinal() - _EPOCH)
+    lo, hi = day - (years + 1) * YEAR + 1, day - years * YEAR
+    if estimated:
+        slack = YEAR * (1.0 + 0.1 * years)
+        lo, hi = lo - slack, hi + slack
+    return lo, hi
+
+
+def _safe(parse, value):  # type: ignore[no-untyped-def]
+    try:
+        return parse(value)
+    except (ValueError, TypeError):
+        return None
+
+
+def _bitmask(values: Iterable[str]) -> int:
+    """Languages, nationalities, ethnicities hashed into 63 bits: overlap is one AND."""
+    mask = 0
+    for value in values:
+        folded = fold(value)
+        if folded:
+            mask |= 1 << (zlib.crc32(folded.encode()) % 63)
+    return mask
+
+
+def identifier_values(value: str | None) -> frozenset[str]:
+    """`kind:value` pairs, values compared without punctuation (phones, document numbers)."""
+    found: set[str] = set()
+    for part in _split_multi(value):
+        kind, _, raw = part.partition(":")
+        raw = raw if raw else kind
+        digits = _DIGITS.sub("", raw)
+        token = digits if len(digits) >= 5 else fold(raw).replace(" ", "")
+        if len(token) >= 4:
+            found.add(token[-9:] if digits == token else token)
+    return frozenset(found)
+
+
+@dataclass
+class Encoded:
+    """Column arrays for one side (cases or traces); row i is record `ids[i]`."""
+
+    kind: str
+    ids: list[str]
+    given: np.ndarray
+    family: np.ndarray
+    names: np.ndarray
+    nick: np.ndarray
+    father: np.ndarray
+    mother: np.ndarray
+    other_adult: np.ndarray
+    relation: np.ndarray
+    origin: np.ndarray
+    separation: np.ndarray
+    sex: np.ndarray
+    birth_lo: np.ndarray
+    birth_hi: np.ndarray
+    has_dob: np.ndarray
+    background: np.ndarray
+    identifiers: list[frozenset[str]]
+    request: list[str | None]
+    proposable: np.ndarray
+    row_of: dict[str, int] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+RELATIONS = {"mother": 1, "father": 2}
+
+
+class Encoder:
+    """Turns records into `Encoded` arrays with one shared vocabulary."""
+
+    def __init__(self, vocabulary: Vocabulary | None = None) -> None:
+        self.vocabulary = vocabulary or Vocabulary()
+
+    def _ids(self, tokens: Sequence[str], width: int) -> list[int]:
+        row = [self.vocabulary.id(t) for t in tokens[:width]]
+        return row + [PAD] * (width - len(row))
+
+    def encode(self, kind: str, records: Iterable[Record]) -> Encoded:
+        """Encode cases (`kind='cases'`) or traces (`kind='traces'`)."""
+        is_case = kind == "cases"
+        id_key = "case_id" if is_case else "trace_id"
+        date_key = "registration_date" if is_case else "inquiry_date"
+        cols: dict[str, list] = {
+            name: []
+            for name in (
+                "ids given family names nick father mother other_adult relation origin "
+                "separation sex birth_lo birth_hi has_dob background identifiers request "
+                "proposable"
+            ).split()
+        }
+        for record in records:
+            get = record.get
+            given = _skeletons(get("given_name"))
+            family = _skeletons(get("family_name"))
+            others: list[str] = []
+            for other in _split_multi(get("other_names")):
+                others.extend(_skeletons(other))
+            own_family = set(family)
+            # An alias that repeats the child's own family name says nothing about the
+            # given name: keep it out, or a sibling would agree on it.
+            other_given = [t for t in others if not any(_similar(t, f) for f in own_family)]
+            given_side = _unique(given + other_given) or ([] if family else [])
+            names = _unique(given + family + others)
+            nick: list[str] = []
+            for token in names:
+                for canonical in nickname_canonicals(token):
+                    canon = skeleton(canonical)
+                    if canon and canon != token:
+                        nick.append(canon)
+            relation = (get("inquirer_relation") or "").strip().lower()
+            father = _skeletons(get("father_name"))
+            mother = _skeletons(get("mother_name"))
+            if is_case:
+                other_adult = _skeletons(get("caregiver_name"))
+            else:
+                other_adult = _skeletons(get("inquirer_name"))
+                if relation == "mother" and not mother:
+                    mother = other_adult
+                elif relation == "father" and not father:
+                    father = other_adult
+            estimated = bool(_safe(parse_bool, get("age_estimated")))
+            interval = birth_interval(get("date_of_birth"), get("age"), get(date_key), estimated)
+            sex = _safe(parse_sex, get("sex"))
+            cols["ids"].append(str(get(id_key)))
+            cols["given"].append(self._ids(given_side, PART_WIDTH))
+            cols["family"].append(self._ids(family, PART_WIDTH))
+            cols["names"].append(self._ids(names, NAME_WIDTH))
+            cols["nick"].append(self._ids(_unique(nick), NICK_WIDTH))
+            cols["father"].append(self._ids(father, PARENT_WIDTH))
+            cols["mother"].append(self._ids(mother, PARENT_WIDTH))
+            cols["other_adult"].append(self._ids(other_adult, PARENT_WIDTH))
+            cols["relation"].append(RELATIONS.get(relation, 0))
+            cols["origin"].append(self._ids(place_levels(get("place_of_origin")), PLACE_WIDTH))
+            cols["separation"].append(self._ids(place_levels(get("separation_place")), PLACE_WIDTH))
+            cols["sex"].append(SEX_CODES.get(sex or "", 0))
+            cols["birth_lo"].append(interval[0] if interval else np.nan)
+            cols["birth_hi"].append(interval[1] if interval else np.nan)
+            cols["has_dob"].append(bool(get("date_of_birth")) and not estimated)
+            cols["background"].append(
+                _bitmask(
+                    _split_multi(get("language"))
+                    + _split_multi(get("nationality"))
+                    + _split_multi(get("ethnicity"))
+                )
+            )
+            cols["identifiers"].append(identifier_values(get("identifiers")))
+            cols["request"].append(get("request_id") or None)
+            status = _safe(parse_status, get("status")) or "open"
+            consent = _safe(parse_bool, get("consent_for_tracing")) if is_case else None
+            cols["proposable"].append(status == "open" and consent is not False)
+        return self._arrays(kind, cols)
+
+    @staticmethod
+    def _arrays(kind: str, cols: dict[str, list]) -> Encoded:
+        def ids(name: str, width: int) -> np.ndarray:
+            data = cols[name]
+            return np.asarray(data, dtype=np.int32).reshape(len(data), width)
+
+        encoded = Encoded(
+            kind=kind,
+            ids=cols["ids"],
+            given=ids("given", PART_WIDTH),
+            family=ids("family", PART_WIDTH),
+            names=ids("names", NAME_WIDTH),
+            nick=ids("nick", NICK_WIDTH),
+            father=ids("father", PARENT_WIDTH),
+            mother=ids("mother", PARENT_WIDTH),
+            other_adult=ids("other_adult", PARENT_WIDTH),
+            relation=np.asarray(cols["relation"], dtype=np.int8),
+            origin=ids("origin", PLACE_WIDTH),
+            separation=ids("separation", PLACE_WIDTH),
+            sex=np.asarray(cols["sex"], dtype=np.int8),
+            birth_lo=np.asarray(cols["birth_lo"], dtype=np.float64),
+            birth_hi=np.asarray(cols["birth_hi"], dtype=np.float64),
+            has_dob=np.asarray(cols["has_dob"], dtype=bool),
+            background=np.asarray(cols["background"], dtype=np.int64),
+            identifiers=cols["identifiers"],
+            request=cols["request"],
+            proposable=np.asarray(cols["proposable"], dtype=bool),
+        )
+        encoded.row_of = {rid: i for i, rid in enumerate(encoded.ids)}
+        return encoded

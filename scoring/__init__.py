@@ -1,0 +1,1 @@
+"""From candidate pairs to evidence: comparators, the probabilistic model, explanations."""

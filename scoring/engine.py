@@ -1,0 +1,189 @@
+"""The matcher: candidate generation and scoring of traces against a set of cases.
+
+`Matcher` is what the CLI's re-score, the API and the embedded match API all use.
+It holds the encoded cases, the candidate generators and the fitted model; it never
+touches the database (the service layer loads records and stores results).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from matching.candidates import Budget, CandidateGenerator, KeyBlocker, VectorBlocker, generate
+from matching.encode import Encoded, Encoder
+from scoring.comparators import TokenSimilarity
+from scoring.explain import explain
+from scoring.features import compare_pairs
+from scoring.model import FellegiSunter, TermFrequencies, term_frequencies
+
+Record = Mapping[str, str | None]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Decision thresholds on the calibrated probability (see README: measured effect)."""
+
+    likely: float = 0.90
+    possible: float = 0.05
+
+    def likelihood(self, score: float) -> str | None:
+        if score >= self.likely:
+            return "likely"
+        if score >= self.possible:
+            return "possible"
+        return None
+
+
+@dataclass(frozen=True)
+class ScoredMatch:
+    """One ranked, explained proposal."""
+
+    trace_id: str
+    case_id: str
+    score: float
+    rank: int
+    likelihood: str
+    evidence: list[dict[str, Any]]
+
+
+class Matcher:
+    """Cases indexed for matching, with a model fitted to them."""
+
+    def __init__(
+        self,
+        cases: Iterable[Record],
+        *,
+        model: FellegiSunter | None = None,
+        budget: Budget | None = None,
+        thresholds: Thresholds | None = None,
+        use_faiss: bool = True,
+        seed: int = 0,
+    ) -> None:
+        self.encoder = Encoder()
+        self.case_records: list[Record] = list(cases)
+        self.cases: Encoded = self.encoder.encode("cases", self.case_records)
+        self.budget = budget or Budget()
+        self.thresholds = thresholds or Thresholds()
+        self.seed = seed
+        vocabulary = self.encoder.vocabulary
+        self.similarity = TokenSimilarity(vocabulary.strings)
+        self.generators: list[CandidateGenerator] = []
+        if len(self.cases):
+            self.generators = [
+                KeyBlocker(self.cases, vocabulary),
+                VectorBlocker(self.cases, vocabulary, use_faiss=use_faiss, seed=seed),
+            ]
+        self.tf: TermFrequencies = term_frequencies(self.cases.names, len(vocabulary))
+        self.model = model or FellegiSunter()
+        self.fitted = model is not None
+
+    # --- fitting ----------------------------------------------------------------
+
+    def fit(
+        self, traces: Sequence[Record], sample: int = 5000, random_pairs: int = 200_000
+    ) -> None:
+        """Estimate u on random pairs and m by EM on the candidates of a sample of traces."""
+        rng = np.random.default_rng(self.seed)
+        if len(traces) > sample:
+            picked = rng.choice(len(traces), size=sample, replace=False)
+            traces = [traces[i] for i in sorted(picked)]
+        enc = self.encoder.encode("traces", traces)
+        if not len(enc) or not len(self.cases):
+            return
+        n_random = min(random_pairs, len(enc) * len(self.cases))
+        t_rows = rng.integers(0, len(enc), n_random)
+        c_rows = rng.integers(0, len(self.cases), n_random)
+        random = compare_pairs(self.similarity, enc, self.cases, t_rows, c_rows)
+        self.model.fit_u(random.levels)
+        cands = generate(self.cases, enc, self.generators, self.budget)
+        comparison = compare_pairs(
+            self.similarity, enc, self.cases, cands.query_rows, cands.case_rows
+        )
+        self.model.fit_m(comparison)
+        self.fitted = True
+
+    # --- matching ---------------------------------------------------------------
+
+    def match(
+        self, traces: Sequence[Record], k: int = 10, *, chunk: int = 2000, explain_all: bool = True
+    ) -> Iterator[ScoredMatch]:
+        """Ranked, explained proposals (at most k a trace, at or above `possible`)."""
+        if not self.fitted:
+            self.fit(traces)
+        for start in range(0, len(traces), chunk):
+            yield from self._match_chunk(traces[start : start + chunk], k, explain_all)
+
+    def _match_chunk(
+        self, records: Sequence[Record], k: int, explain_all: bool
+    ) -> Iterator[ScoredMatch]:
+        enc = self.encoder.encode("traces", records)
+        if not len(enc) or not self.generators:
+            return
+        cands = generate(self.cases, enc, self.generators, self.budget)
+        if not len(cands):
+            return
+        comparison = compare_pairs(
+            self.similarity, enc, self.cases, cands.query_rows, cands.case_rows
+        )
+        weights = self.model.match_weights(comparison, self.tf)
+        scores = self.model.probability(weights)
+        proposable = self.cases.proposable[cands.case_rows]
+        scores = np.where(proposable, scores, -1.0)
+        order = np.lexsort((-scores, cands.query_rows))
+        prior_bits = float(np.log2(self.model.prior / (1 - self.model.prior)))
+        q_sorted = cands.query_rows[order]
+        starts = np.flatnonzero(np.r_[True, q_sorted[1:] != q_sorted[:-1]])
+        ends = np.r_[starts[1:], len(order)]
+        for begin, end in zip(starts, ends, strict=True):
+            rank = 0
+            for position in order[begin : min(end, begin + k)]:
+                score = float(scores[position])
+                likelihood = self.thresholds.likelihood(score)
+                if likelihood is None:
+                    break
+                rank += 1
+                q = int(cands.query_rows[position])
+                c = int(cands.case_rows[position])
+                evidence = (
+                    explain(
+                        records[q],
+                        self.case_records[c],
+                        comparison.levels[position],
+                        weights[position],
+                        prior_bits,
+                    )
+                    if explain_all
+                    else []
+                )
+                yield ScoredMatch(
+                    trace_id=enc.ids[q],
+                    case_id=self.cases.ids[c],
+                    score=score,
+                    rank=rank,
+                    likelihood=likelihood,
+                    evidence=evidence,
+                )
+
+    def score_pair(self, trace: Record, case: Record) -> ScoredMatch:
+        """Score and explain one pair, whether or not candidate generation would find it."""
+        enc = self.encoder.encode("traces", [trace])
+        cenc = self.encoder.encode("cases", [case])
+        comparison = compare_pairs(
+            self.similarity, enc, cenc, np.zeros(1, np.int64), np.zeros(1, np.int64)
+        )
+        weights = self.model.match_weights(comparison, self.tf)
+        score = float(self.model.probability(weights)[0])
+        prior_bits = float(np.log2(self.model.prior / (1 - self.model.prior)))
+        evidence = explain(trace, case, comparison.levels[0], weights[0], prior_bits)
+        return ScoredMatch(
+            trace_id=str(trace.get("trace_id")),
+            case_id=str(case.get("case_id")),
+            score=score,
+            rank=0,
+            likelihood=self.thresholds.likelihood(score) or "below possible",
+            evidence=evidence,
+        )

@@ -1,0 +1,106 @@
+"""Explanations: every proposal carries the evidence that made it.
+
+For each feature: the values on both sides as they were recorded, the comparator's
+verdict and its match weight in bits. Weights add up, with the prior, to the score's
+log-odds, which is what the review page draws as a waterfall.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from scoring.features import FEATURES
+
+Record = Mapping[str, str | None]
+
+
+def _join(*values: str | None) -> str:
+    return " | ".join(v for v in values if v)
+
+
+def _birth(record: Record, date_key: str) -> str:
+    parts: list[str] = []
+    if record.get("date_of_birth"):
+        parts.append(f"born {record['date_of_birth']}")
+    if record.get("age"):
+        parts.append(f"age {record['age']} on {record.get(date_key) or '?'}")
+    if parts and str(record.get("age_estimated") or "").lower() in ("true", "yes", "1", "t"):
+        parts.append("(estimated)")
+    return " ".join(parts)
+
+
+def side_values(record: Record, is_case: bool) -> dict[str, str]:
+    """The recorded values each feature compares, for display beside its verdict."""
+    date_key = "registration_date" if is_case else "inquiry_date"
+    full = _join(record.get("given_name"), record.get("family_name"), record.get("other_names"))
+    if is_case:
+        inquirer = _join(record.get("caregiver_name"))
+        mother = _join(record.get("mother_name"), record.get("caregiver_name"))
+        father = _join(record.get("father_name"), record.get("caregiver_name"))
+    else:
+        relation = record.get("inquirer_relation")
+        name = record.get("inquirer_name")
+        inquirer = f"{name} ({relation})" if name and relation else (name or "")
+        mother = _join(record.get("mother_name"))
+        father = _join(record.get("father_name"))
+        if relation == "mother" and not mother:
+            mother = name or ""
+        if relation == "father" and not father:
+            father = name or ""
+    return {
+        "given_name": full
+        if is_case
+        else _join(record.get("given_name"), record.get("other_names")),
+        "family_name": full if is_case else _join(record.get("family_name")),
+        "birth": _birth(record, date_key),
+        "sex": record.get("sex") or "",
+        "mother": mother,
+        "father": father,
+        "inquirer": inquirer,
+        "origin": record.get("place_of_origin") or "",
+        "separation_place": record.get("separation_place") or "",
+        "identifiers": record.get("identifiers") or "",
+        "background": _join(
+            record.get("language"), record.get("nationality"), record.get("ethnicity")
+        ),
+    }
+
+
+def explain(
+    trace: Record,
+    case: Record,
+    levels: np.ndarray,
+    weights: np.ndarray,
+    prior_bits: float,
+) -> list[dict[str, Any]]:
+    """The evidence list of one pair: the prior, then one entry per feature."""
+    t_values = side_values(trace, is_case=False)
+    c_values = side_values(case, is_case=True)
+    evidence: list[dict[str, Any]] = [
+        {
+            "feature": "prior",
+            "label": "Prior odds",
+            "trace": "",
+            "case": "",
+            "level": None,
+            "verdict": "before any evidence",
+            "weight": round(prior_bits, 3),
+        }
+    ]
+    for i, feature in enumerate(FEATURES):
+        level = int(levels[i])
+        evidence.append(
+            {
+                "feature": feature.name,
+                "label": feature.label,
+                "trace": t_values[feature.name],
+                "case": c_values[feature.name],
+                "level": level if level >= 0 else None,
+                "verdict": feature.levels[level] if level >= 0 else "missing (neutral)",
+                "weight": round(float(weights[i]), 3),
+            }
+        )
+    return evidence

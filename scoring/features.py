@@ -1,0 +1,120 @@
+"""The comparison vector of a batch of pairs: one level per feature per pair."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from matching.encode import PAD, Encoded
+from scoring.comparators import (
+    NULL,
+    TokenSimilarity,
+    compare_birth,
+    compare_masks,
+    compare_name_part,
+    compare_place,
+    compare_sets,
+    compare_sex,
+    person_levels,
+    person_similarity,
+)
+
+
+@dataclass(frozen=True)
+class Feature:
+    """A named comparison with its number of agreement levels and their labels."""
+
+    name: str
+    label: str
+    levels: tuple[str, ...]
+
+
+FEATURES: tuple[Feature, ...] = (
+    Feature(
+        "given_name", "Given name", ("different", "loosely similar", "similar", "nickname", "same")
+    ),
+    Feature(
+        "family_name",
+        "Family name",
+        ("different", "loosely similar", "similar", "nickname", "same"),
+    ),
+    Feature(
+        "birth",
+        "Age / date of birth",
+        ("far apart", "within 3 years", "within a year", "consistent", "same date of birth"),
+    ),
+    Feature("sex", "Sex", ("different", "same")),
+    Feature("mother", "Mother", ("different", "partly similar", "similar", "same")),
+    Feature("father", "Father", ("different", "partly similar", "similar", "same")),
+    Feature(
+        "inquirer", "Inquirer vs caregiver", ("different", "partly similar", "similar", "same")
+    ),
+    Feature("origin", "Place of origin", ("different", "same country", "same region", "same town")),
+    Feature(
+        "separation_place",
+        "Separation place",
+        ("different", "same country", "same region", "same town"),
+    ),
+    Feature("identifiers", "Identifiers", ("none shared", "shared")),
+    Feature("background", "Language / nationality", ("none in common", "in common")),
+)
+FEATURE_INDEX = {f.name: i for i, f in enumerate(FEATURES)}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Levels (P, F) for P pairs, plus the tokens behind exact name agreements (for TF)."""
+
+    levels: np.ndarray
+    given_token: np.ndarray
+    family_token: np.ndarray
+
+
+def _max_person(sim: TokenSimilarity, a: np.ndarray, *bs: np.ndarray) -> np.ndarray:
+    best = np.full(len(a), -1.0, dtype=np.float32)
+    for b in bs:
+        best = np.maximum(best, person_similarity(sim, a, b))
+    return best
+
+
+def compare_pairs(
+    sim: TokenSimilarity,
+    traces: Encoded,
+    cases: Encoded,
+    trace_rows: np.ndarray,
+    case_rows: np.ndarray,
+) -> Comparison:
+    """Compare trace `trace_rows[p]` with case `case_rows[p]` for every p (vectorised)."""
+    t, c = trace_rows, case_rows
+    p = len(t)
+    levels = np.full((p, len(FEATURES)), NULL, dtype=np.int8)
+    if p == 0:
+        return Comparison(levels, np.empty(0, np.int32), np.empty(0, np.int32))
+    t_nick, c_nick, c_names = traces.nick[t], cases.nick[c], cases.names[c]
+    given = compare_name_part(sim, traces.given[t], t_nick, c_names, c_nick)
+    family = compare_name_part(sim, traces.family[t], t_nick, c_names, c_nick)
+    levels[:, 0] = given.levels
+    levels[:, 1] = family.levels
+    levels[:, 2] = compare_birth(
+        traces.birth_lo[t],
+        traces.birth_hi[t],
+        traces.has_dob[t],
+        cases.birth_lo[c],
+        cases.birth_hi[c],
+        cases.has_dob[c],
+    )
+    levels[:, 3] = compare_sex(traces.sex[t], cases.sex[c])
+    c_mother, c_father, c_care = cases.mother[c], cases.father[c], cases.other_adult[c]
+    levels[:, 4] = person_levels(_max_person(sim, traces.mother[t], c_mother, c_care))
+    levels[:, 5] = person_levels(_max_person(sim, traces.father[t], c_father, c_care))
+    # the inquirer, when not a parent already compared above, against the case's adults
+    inquirer = np.where((traces.relation[t] == 0)[:, None], traces.other_adult[t], PAD)
+    levels[:, 6] = person_levels(_max_person(sim, inquirer, c_care, c_mother, c_father))
+    levels[:, 7] = compare_place(sim, traces.origin[t], cases.origin[c])
+    levels[:, 8] = compare_place(sim, traces.separation[t], cases.separation[c])
+    levels[:, 9] = compare_sets(
+        [traces.identifiers[i] for i in t], [cases.identifiers[i] for i in c]
+    )
+    levels[:, 10] = compare_masks(traces.background[t], cases.background[c])
+    return Comparison(levels, given.exact_token, family.exact_token)
