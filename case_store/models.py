@@ -216,3 +216,109 @@ class MatchRun(Base):
     pairs_written: Mapped[int] = mapped_column(Integer, default=0)
     state: Mapped[str] = mapped_column(String(16), default="running")
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+# --- Review service: users, tokens, agency sharing, the decision state of pairs --------
+# Appended for the review service (issue #4); migration 0002_review_service.
+# Passwords and tokens are stored only as hashes (service/auth.py makes them).
+
+ROLES: tuple[str, ...] = ("tracing_officer", "supervisor", "admin")
+
+
+class User(Base):
+    """A person (or an integration) who may use the service, with one role and agency.
+
+    `password_hash` is empty for integrations, which only hold API tokens and never
+    log in to the review pages.
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(128), unique=True)
+    role: Mapped[str] = mapped_column(String(32))
+    agency_id: Mapped[str | None] = mapped_column(ID, ForeignKey("agencies.agency_id"))
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    is_service: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ApiToken(Base):
+    """A bearer token of a user: only its SHA-256 digest is kept, so a leak of the
+    table does not leak a credential."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AgencyShare(Base):
+    """`owner_agency_id` lets the users of `viewer_agency_id` see its records."""
+
+    __tablename__ = "agency_shares"
+
+    owner_agency_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("agencies.agency_id"), primary_key=True
+    )
+    viewer_agency_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("agencies.agency_id"), primary_key=True, index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(Text)
+
+
+class DecisionEntry(Base):
+    """What a `Decision` did to its pair, kept beside it in the append-only log.
+
+    `version` numbers the entries of one pair 1, 2, 3...; the unique constraint is the
+    optimistic-concurrency guard: two officers deciding the same pair from the same
+    version both try to write the same number, and only one insert can succeed.
+    `state` is the pair's state after the entry (an undo re-exposes an earlier one);
+    `trace_hash`/`case_hash` are the records' content hashes that state was decided on,
+    so a rejection lapses as soon as either record changes.
+    """
+
+    __tablename__ = "decision_entries"
+    __table_args__ = (
+        UniqueConstraint("trace_id", "case_id", "version", name="uq_decision_entry_version"),
+    )
+
+    decision_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("decisions.id"), primary_key=True, autoincrement=False
+    )
+    trace_id: Mapped[str] = mapped_column(ID)
+    case_id: Mapped[str] = mapped_column(ID)
+    version: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16))
+    undoes_decision_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("decisions.id"))
+    trace_hash: Mapped[str | None] = mapped_column(String(64))
+    case_hash: Mapped[str | None] = mapped_column(String(64))
+    user_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("users.id"))
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+
+
+class PairState(Base):
+    """The current state of a decided pair: a projection of its newest `DecisionEntry`,
+    written in the same transaction, so queues and the re-score filter need no
+    replay of the log. A pair with no row has never been decided (`open`)."""
+
+    __tablename__ = "pair_states"
+
+    trace_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("traces.trace_id", ondelete="CASCADE"), primary_key=True
+    )
+    case_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("cases.case_id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    decision_id: Mapped[int] = mapped_column(Integer, ForeignKey("decisions.id"))
+    trace_hash: Mapped[str | None] = mapped_column(String(64))
+    case_hash: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

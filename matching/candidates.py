@@ -14,7 +14,6 @@ transliteration defeats phonetic keys) is still found by another:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -27,6 +26,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from matching.encode import PAD, Encoded, Vocabulary
+from matching.normalize import skeleton, skeletons
 
 
 @dataclass(frozen=True)
@@ -103,8 +103,17 @@ class KeyBlocker:
         # common name does not flood every trace's budget.
         idf[df > max(50, max_share * n)] = 0.0
         self._idf = idf
-        self._cases_t = (matrix @ sparse.diags(idf)).T.tocsr()
         self._cases = matrix.multiply(idf).tocsr()
+
+    def _token_keys(self, tid: int) -> list[str]:
+        """Skeleton keys under every reading, and phonetic codes, of one name token."""
+        found = self._phonetic_cache.get(tid)
+        if found is None:
+            word = self.vocabulary.strings[tid]
+            found = [f"n:{key}" for key in skeletons(word)]
+            found.extend(f"p:{code}" for code in _phonetic(word))
+            self._phonetic_cache[tid] = found
+        return found
 
     def _keys(self, enc: Encoded, row: int) -> list[str]:
         strings = self.vocabulary.strings
@@ -112,15 +121,10 @@ class KeyBlocker:
         for tid in enc.names[row]:
             if tid == PAD:
                 break
-            keys.append(f"n:{strings[tid]}")
-            phon = self._phonetic_cache.get(int(tid))
-            if phon is None:
-                phon = _phonetic(strings[tid])
-                self._phonetic_cache[int(tid)] = phon
-            keys.extend(f"p:{code}" for code in phon)
-        keys.extend(f"n:{strings[t]}" for t in enc.nick[row] if t != PAD)
+            keys.extend(self._token_keys(int(tid)))
+        keys.extend(f"n:{skeleton(strings[t])}" for t in enc.nick[row] if t != PAD)
         for adults in (enc.mother, enc.father, enc.other_adult):
-            keys.extend(f"f:{strings[t]}" for t in adults[row] if t != PAD)
+            keys.extend(f"f:{skeleton(strings[t])}" for t in adults[row] if t != PAD)
         return keys
 
     def _key_matrix(self, enc: Encoded, grow: bool) -> sparse.csr_matrix:
@@ -297,8 +301,3 @@ def generate(
         k = budget.keys if gen.name == "keys" else budget.vectors
         parts.append((gen.candidates(queries, k), 1.0))
     return union(parts)
-
-
-def log_idf(df: int, n: int) -> float:
-    """Inverse document frequency as used by the key blocker."""
-    return math.log1p(n / max(df, 1))

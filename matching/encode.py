@@ -16,6 +16,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from case_store.records import parse_age, parse_bool, parse_date, parse_status
 from matching.normalize import (
     fold,
     name_tokens,
@@ -24,8 +26,6 @@ from matching.normalize import (
     place_levels,
     skeleton,
 )
-
-from case_store.records import parse_age, parse_bool, parse_date, parse_status
 
 Record = Mapping[str, str | None]
 PAD = -1
@@ -41,22 +41,33 @@ SEX_CODES = {"female": 1, "male": 2}
 
 
 class Vocabulary:
-    """Token strings <-> dense integer ids, shared by both sides of a comparison."""
+    """Token strings <-> dense integer ids, shared by both sides of a comparison.
+
+    Tokens are folded words (lowercase, vowels kept: what Jaro-Winkler compares) and
+    skeleton keys (uppercase consonant keys: what transliterations share). `key_of[i]`
+    is the id of token i's skeleton key, so "same key" is one array lookup.
+    """
 
     def __init__(self) -> None:
         self._ids: dict[str, int] = {}
         self.strings: list[str] = []
+        self.key_of: list[int] = []
 
     def __len__(self) -> int:
         return len(self.strings)
 
     def id(self, token: str) -> int:
-        """The id of `token`, adding it when new."""
+        """The id of `token`, adding it (and its skeleton key) when new."""
         found = self._ids.get(token)
         if found is None:
             found = len(self.strings)
             self._ids[token] = found
             self.strings.append(token)
+            self.key_of.append(found)
+            if not token.isupper():
+                key = skeleton(token)
+                if key and key != token:
+                    self.key_of[found] = self.id(key)
         return found
 
     def get(self, token: str) -> int | None:
@@ -69,9 +80,8 @@ def _split_multi(value: str | None) -> list[str]:
 
 
 def _skeletons(text: str | None) -> list[str]:
-    """Skeleton tokens of one name, plus the joins of neighbours (Maria Jose -> mariajose)."""
-    tokens = [skeleton(t) for t in name_tokens(text or "")]
-    tokens = [t for t in tokens if t]
+    """Folded tokens of one name, plus the joins of neighbours (Maria Jose -> mariajose)."""
+    tokens = [t for t in name_tokens(text or "") if t]
     joined = [a + b for a, b in zip(tokens, tokens[1:], strict=False)]
     return _unique(tokens + joined)
 
@@ -81,7 +91,7 @@ def _unique(items: Iterable[str]) -> list[str]:
 
 
 def _similar(a: str, b: str) -> bool:
-    if a == b:
+    if a == b or skeleton(a) == skeleton(b):
         return True
     if min(len(a), len(b)) < 4:
         return False
@@ -215,11 +225,12 @@ class Encoder:
             given_side = _unique(given + other_given) or ([] if family else [])
             names = _unique(given + family + others)
             nick: list[str] = []
-            for token in names:
-                for canonical in nickname_canonicals(token):
-                    canon = skeleton(canonical)
-                    if canon and canon != token:
-                        nick.append(canon)
+            # nicknames of the given names only: a family name has no diminutive, and
+            # mixing them would let a given nickname agree on the family name
+            for token in given_side if given_side else names:
+                for canonical in nickname_canonicals(token, by_skeleton=False):
+                    if canonical != token:
+                        nick.append(canonical)
             relation = (get("inquirer_relation") or "").strip().lower()
             father = _skeletons(get("father_name"))
             mother = _skeletons(get("mother_name"))

@@ -23,17 +23,33 @@ NULL = np.int8(-1)
 class TokenSimilarity:
     """Jaro-Winkler similarity between vocabulary tokens, computed once per unique pair."""
 
-    def __init__(self, strings: list[str]):
+    def __init__(self, strings: list[str], key_of: list[int] | None = None):
         self.strings = strings
+        self._key_list = key_of
         self._array = np.asarray(strings, dtype=object)
+        self._keys = np.asarray(key_of if key_of is not None else range(len(strings)))
+
+    def _refresh(self) -> None:
+        # the vocabulary grows as new traces are encoded
+        if len(self._array) < len(self.strings):
+            self._array = np.asarray(self.strings, dtype=object)
+            self._keys = np.asarray(
+                self._key_list if self._key_list is not None else range(len(self.strings))
+            )
+
+    def same_key(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Whether tokens share a skeleton key (a transliteration of each other): (P, Ka, Kb)."""
+        self._refresh()
+        ka = np.where(a != PAD, self._keys[np.maximum(a, 0)], -2)
+        kb = np.where(b != PAD, self._keys[np.maximum(b, 0)], -3)
+        return ka[:, :, None] == kb[:, None, :]
 
     def pairwise(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Similarity of every token of `a[p]` with every token of `b[p]`: shape (P, Ka, Kb).
 
         Padding gets -1, equal ids get 1 without calling the string metric.
         """
-        if len(self._array) < len(self.strings):
-            self._array = np.asarray(self.strings, dtype=object)
+        self._refresh()
         left = np.broadcast_to(a[:, :, None], (a.shape[0], a.shape[1], b.shape[1]))
         right = np.broadcast_to(b[:, None, :], left.shape)
         valid = (left != PAD) & (right != PAD)
@@ -83,12 +99,16 @@ def compare_name_part(
 ) -> NameLevels:
     """Best agreement of one name part with any of the other record's names, in any order.
 
-    4 the same name (after transliteration folding), 3 a nickname or diminutive of it,
-    2 a close spelling (Jaro-Winkler >= 0.92), 1 a loose one (>= 0.80), 0 different.
+    4 the same name (or a transliteration of it: same skeleton and close spelling),
+    3 a nickname or other-language form of it, 2 the same sound (skeleton) or a close
+    spelling (Jaro-Winkler >= 0.92), 1 a loose one (>= 0.80), 0 different.
     """
     levels = np.full(len(part), NULL, dtype=np.int8)
     present = _has(part) & _has(other_names)
+    jw = sim.pairwise(part, other_names)
+    same_key = sim.same_key(part, other_names)
     exact_matrix = (part[:, :, None] == other_names[:, None, :]) & (part[:, :, None] != PAD)
+    exact_matrix |= same_key & (jw >= 0.85)
     exact_any = exact_matrix.any(axis=2)
     exact = exact_any.any(axis=1)
     # the token that agreed exactly (the rarest one is looked up later for TF)
@@ -98,10 +118,11 @@ def compare_name_part(
         | _any_equal(part, other_nick)
         | _any_equal(part_nick, other_nick)
     )
-    best = sim.pairwise(part, other_names).max(axis=(1, 2))
+    best = jw.max(axis=(1, 2))
+    sound = same_key.any(axis=(1, 2))
     levels[present] = 0
     levels[present & (best >= 0.80)] = 1
-    levels[present & (best >= 0.92)] = 2
+    levels[present & ((best >= 0.92) | sound)] = 2
     levels[present & nickname] = 3
     levels[present & exact] = 4
     return NameLevels(levels, np.where(present & exact, exact_token, PAD))
@@ -142,8 +163,11 @@ def compare_sex(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def person_similarity(sim: TokenSimilarity, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Mean over a's name tokens of the best match among b's: order-free, -1 when missing."""
-    pairwise = sim.pairwise(a, b)
+    """Mean over a's name tokens of the best match among b's: order-free, -1 when missing.
+
+    Tokens with the same skeleton count as at least 0.95 (a transliteration)."""
+    jw = sim.pairwise(a, b)
+    pairwise = np.where(sim.same_key(a, b), np.maximum(jw, 0.95), jw)
     best = pairwise.max(axis=2)
     valid = a != PAD
     count = valid.sum(axis=1)

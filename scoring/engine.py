@@ -18,7 +18,7 @@ from matching.encode import Encoded, Encoder
 from scoring.comparators import TokenSimilarity
 from scoring.explain import explain
 from scoring.features import compare_pairs
-from scoring.model import FellegiSunter, TermFrequencies, term_frequencies
+from scoring.model import MatchModel, TermFrequencies, term_frequencies
 
 Record = Mapping[str, str | None]
 
@@ -50,6 +50,15 @@ class ScoredMatch:
     evidence: list[dict[str, Any]]
 
 
+def top_per_query(query_rows: np.ndarray, scores: np.ndarray, n: int) -> np.ndarray:
+    """Indices of the n best-scored pairs of each query."""
+    order = np.lexsort((-scores, query_rows))
+    q = query_rows[order]
+    starts = np.r_[0, np.flatnonzero(q[1:] != q[:-1]) + 1]
+    position = np.arange(len(q)) - np.repeat(starts, np.diff(np.r_[starts, len(q)]))
+    return np.sort(order[position < n])
+
+
 class Matcher:
     """Cases indexed for matching, with a model fitted to them."""
 
@@ -57,7 +66,7 @@ class Matcher:
         self,
         cases: Iterable[Record],
         *,
-        model: FellegiSunter | None = None,
+        model: MatchModel | None = None,
         budget: Budget | None = None,
         thresholds: Thresholds | None = None,
         use_faiss: bool = True,
@@ -70,7 +79,7 @@ class Matcher:
         self.thresholds = thresholds or Thresholds()
         self.seed = seed
         vocabulary = self.encoder.vocabulary
-        self.similarity = TokenSimilarity(vocabulary.strings)
+        self.similarity = TokenSimilarity(vocabulary.strings, vocabulary.key_of)
         self.generators: list[CandidateGenerator] = []
         if len(self.cases):
             self.generators = [
@@ -78,8 +87,9 @@ class Matcher:
                 VectorBlocker(self.cases, vocabulary, use_faiss=use_faiss, seed=seed),
             ]
         self.tf: TermFrequencies = term_frequencies(self.cases.names, len(vocabulary))
-        self.model = model or FellegiSunter()
+        self.model = model or MatchModel()
         self.fitted = model is not None
+        self.fit_top = 5
 
     # --- fitting ----------------------------------------------------------------
 
@@ -103,7 +113,7 @@ class Matcher:
         comparison = compare_pairs(
             self.similarity, enc, self.cases, cands.query_rows, cands.case_rows
         )
-        self.model.fit_m(comparison)
+        self.model.fit(comparison, cands.query_rows, self.tf)
         self.fitted = True
 
     # --- matching ---------------------------------------------------------------
@@ -129,12 +139,11 @@ class Matcher:
         comparison = compare_pairs(
             self.similarity, enc, self.cases, cands.query_rows, cands.case_rows
         )
-        weights = self.model.match_weights(comparison, self.tf)
-        scores = self.model.probability(weights)
+        scored = self.model.score(comparison, self.tf)
+        scores = scored.probability
         proposable = self.cases.proposable[cands.case_rows]
         scores = np.where(proposable, scores, -1.0)
         order = np.lexsort((-scores, cands.query_rows))
-        prior_bits = float(np.log2(self.model.prior / (1 - self.model.prior)))
         q_sorted = cands.query_rows[order]
         starts = np.flatnonzero(np.r_[True, q_sorted[1:] != q_sorted[:-1]])
         ends = np.r_[starts[1:], len(order)]
@@ -153,8 +162,8 @@ class Matcher:
                         records[q],
                         self.case_records[c],
                         comparison.levels[position],
-                        weights[position],
-                        prior_bits,
+                        scored.weights[position],
+                        scored.prior_bits,
                     )
                     if explain_all
                     else []
@@ -175,10 +184,15 @@ class Matcher:
         comparison = compare_pairs(
             self.similarity, enc, cenc, np.zeros(1, np.int64), np.zeros(1, np.int64)
         )
-        weights = self.model.match_weights(comparison, self.tf)
-        score = float(self.model.probability(weights)[0])
-        prior_bits = float(np.log2(self.model.prior / (1 - self.model.prior)))
-        evidence = explain(trace, case, comparison.levels[0], weights[0], prior_bits)
+        scored = self.model.score(comparison, self.tf)
+        score = float(scored.probability[0])
+        evidence = explain(
+            trace,
+            case,
+            comparison.levels[0],
+            scored.weights[0],
+            scored.prior_bits,
+        )
         return ScoredMatch(
             trace_id=str(trace.get("trace_id")),
             case_id=str(case.get("case_id")),

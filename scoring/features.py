@@ -70,6 +70,10 @@ class Comparison:
     given_token: np.ndarray
     family_token: np.ndarray
 
+    def subset(self, rows: np.ndarray) -> Comparison:
+        """The comparison of a subset of the pairs."""
+        return Comparison(self.levels[rows], self.given_token[rows], self.family_token[rows])
+
 
 def _max_person(sim: TokenSimilarity, a: np.ndarray, *bs: np.ndarray) -> np.ndarray:
     best = np.full(len(a), -1.0, dtype=np.float32)
@@ -93,7 +97,8 @@ def compare_pairs(
         return Comparison(levels, np.empty(0, np.int32), np.empty(0, np.int32))
     t_nick, c_nick, c_names = traces.nick[t], cases.nick[c], cases.names[c]
     given = compare_name_part(sim, traces.given[t], t_nick, c_names, c_nick)
-    family = compare_name_part(sim, traces.family[t], t_nick, c_names, c_nick)
+    no_nick = np.full((p, 1), PAD, dtype=np.int32)
+    family = compare_name_part(sim, traces.family[t], no_nick, c_names, no_nick)
     levels[:, 0] = given.levels
     levels[:, 1] = family.levels
     levels[:, 2] = compare_birth(

@@ -1,11 +1,23 @@
-"""The Fellegi-Sunter model: agreement levels to calibrated match probabilities.
+"""The probabilistic model: agreement levels to calibrated match probabilities.
 
-m (how often each level occurs among true matches) is estimated by EM without labels
-over the candidate pairs, or from confirmed decisions where there are some; u (how
-often it occurs by chance) is measured on random pairs, where matches are
-negligible. Exact name agreements are adjusted by term frequency, so a shared
-"Mohammed" weighs less than a shared rare name. A model is named and versioned, and a
-stored model refuses to load when its features differ from the code's.
+A Fellegi-Sunter model: each feature's agreement level has a probability m among
+true matches and s among the other candidates; the match weight of a level is
+log2(m/s), weights add up with the prior odds to the log-odds of a match, and that
+sum is how every score explains itself.
+
+m, s and the prior are estimated by EM without labels (or m from confirmed
+decisions where there are some). Plain two-class EM over FTR candidates finds the
+wrong class: siblings and cousins agree on family name, parents and place, and EM
+calls "the same family" a match. We add what we know about tracing: a trace seeks
+one child, so among its candidates at most one is the match. The E-step therefore
+shares a trace's match probability among its candidates (and "none of them"), the
+way a caseworker would: a sibling only wins when it looks more like the child sought
+than every other candidate. Scoring then uses the pairwise posterior, so a child
+registered twice gets two high scores.
+
+Exact name agreements are adjusted by term frequency: a shared "Mohammed" weighs
+less than a shared rare name. A model is named and versioned, and a stored model
+refuses to load when its features differ from the code's.
 """
 
 from __future__ import annotations
@@ -18,8 +30,7 @@ import numpy as np
 
 from scoring.features import FEATURE_INDEX, FEATURES, Comparison
 
-MODEL_NAME = "fs-v1"
-TF_FEATURES = ("given_name", "family_name")
+MODEL_NAME = "fs-1to1-v1"
 TF_CLIP_BITS = 4.0
 _EPS = 1e-6
 
@@ -51,67 +62,152 @@ def term_frequencies(names: np.ndarray, vocabulary_size: int) -> TermFrequencies
     return TermFrequencies(counts / max(len(names), 1))
 
 
-def _initial_m(levels: int) -> np.ndarray:
-    """A monotone starting point: matches mostly agree at the top level."""
-    m = np.geomspace(0.01, 1.0, levels)
-    m[-1] = 4.0
+def _favour_top(levels: int) -> np.ndarray:
+    """A monotone starting point: most matches agree at the top level."""
+    m = np.geomspace(0.02, 1.0, levels)
+    m[-1] = 3.0
     return m / m.sum()
 
 
+def _uniform(levels: int) -> np.ndarray:
+    return np.full(levels, 1.0 / levels)
+
+
+def _normalise(counts: np.ndarray, floor: float = 0.01) -> np.ndarray:
+    counts = counts + floor
+    return counts / counts.sum()
+
+
 @dataclass
-class FellegiSunter:
-    """m/u per feature level, a prior, and the EM that estimates them."""
+class Scored:
+    """Per-pair probabilities and their explanation: prior bits and weights (bits)."""
+
+    probability: np.ndarray
+    weights: np.ndarray
+    prior_bits: float
+
+
+def _segment_sum(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    return np.add.reduceat(values, starts) if len(values) else np.zeros(0)
+
+
+@dataclass
+class MatchModel:
+    """m and s per feature level, u from random pairs, and the pairwise prior."""
 
     name: str = MODEL_NAME
     features: tuple[str, ...] = tuple(f.name for f in FEATURES)
     m: list[np.ndarray] = field(
-        default_factory=lambda: [_initial_m(len(f.levels)) for f in FEATURES]
+        default_factory=lambda: [_favour_top(len(f.levels)) for f in FEATURES]
     )
-    u: list[np.ndarray] = field(
-        default_factory=lambda: [np.full(len(f.levels), 1.0 / len(f.levels)) for f in FEATURES]
-    )
+    s: list[np.ndarray] = field(default_factory=lambda: [_uniform(len(f.levels)) for f in FEATURES])
+    u: list[np.ndarray] = field(default_factory=lambda: [_uniform(len(f.levels)) for f in FEATURES])
     prior: float = 0.01
     fitted_on: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        return self.name
 
     # --- estimation -------------------------------------------------------------
 
     def fit_u(self, levels: np.ndarray) -> None:
-        """u from random pairs: how often each level happens by chance (Laplace-smoothed)."""
+        """u from random pairs: how often each level happens by chance (smoothed).
+
+        u is the baseline of the term-frequency adjustment and s's starting point.
+        """
         for f in range(len(self.features)):
             column = levels[:, f]
             n_levels = len(self.u[f])
             counts = np.bincount(column[column >= 0], minlength=n_levels)[:n_levels]
             self.u[f] = (counts + 0.5) / (counts.sum() + 0.5 * n_levels)
+            self.s[f] = self.u[f].copy()
         self.fitted_on["random_pairs"] = int(len(levels))
 
-    def fit_m(self, comparison: Comparison, iterations: int = 30, tol: float = 1e-5) -> None:
-        """EM over candidate pairs with u fixed: m per level and the prior."""
+    def _logs(
+        self, comparison: Comparison, tf: TermFrequencies | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """log2 m and log2 s for every pair and feature (0 where a value is missing)."""
+        levels = comparison.levels
+        log_m = np.zeros(levels.shape)
+        log_s = np.zeros(levels.shape)
+        for f in range(len(self.features)):
+            column = levels[:, f]
+            present = column >= 0
+            idx = column[present]
+            log_m[present, f] = np.log2(self.m[f] + _EPS)[idx]
+            log_s[present, f] = np.log2(self.s[f] + _EPS)[idx]
+        if tf is not None:
+            for name, tokens in (
+                ("given_name", comparison.given_token),
+                ("family_name", comparison.family_token),
+            ):
+                f = FEATURE_INDEX[name]
+                top = len(self.u[f]) - 1
+                share = tf.of(tokens)
+                exact = (levels[:, f] == top) & ~np.isnan(share)
+                if exact.any():
+                    # another child shares a rare name less often than a common one:
+                    # scale the chance of exact agreement by this name's frequency
+                    ratio = np.log2(np.maximum(share[exact], _EPS) / self.u[f][top])
+                    log_s[exact, f] += np.clip(ratio, -TF_CLIP_BITS, TF_CLIP_BITS)
+        return log_m, log_s
+
+    def fit(
+        self,
+        comparison: Comparison,
+        query_rows: np.ndarray,
+        tf: TermFrequencies | None = None,
+        iterations: int = 50,
+        tol: float = 1e-5,
+    ) -> None:
+        """EM with at most one match per trace among its candidates.
+
+        `query_rows[p]` names the trace of pair p; pairs must be grouped by trace.
+        """
         levels = comparison.levels
         n = len(levels)
         if n == 0:
             return
-        prior = self.prior
+        starts = np.r_[0, np.flatnonzero(query_rows[1:] != query_rows[:-1]) + 1]
+        sizes = np.diff(np.r_[starts, n])
+        owner = np.repeat(np.arange(len(starts)), sizes)
+        found = 0.7  # share of traces whose child is among their candidates
         for _ in range(iterations):
-            total = self._log2_bayes(levels).sum(axis=1)
-            logit = np.log2(prior / (1 - prior)) + total
-            p = 1.0 / (1.0 + np.exp2(-np.clip(logit, -60, 60)))
-            new_prior = float(np.clip(p.mean(), 1e-5, 0.5))
-            shift = abs(new_prior - prior)
-            prior = new_prior
+            log_m, log_s = self._logs(comparison, tf)
+            bayes = (log_m - log_s).sum(axis=1)
+            # P(pair is the match | trace has one, uniform among its candidates) ...
+            logit = np.log2(found / (1 - found)) - np.log2(sizes)[owner] + bayes
+            top = np.maximum.reduceat(logit, starts)
+            top = np.maximum(top, 0.0)
+            odds = np.exp2(logit - top[owner])
+            none = np.exp2(-top)
+            total = _segment_sum(odds, starts) + none
+            p = odds / total[owner]
+            new_found = float(np.clip((1 - none / total).mean(), 0.01, 0.99))
+            shift = abs(new_found - found)
+            found = new_found
             for f in range(len(self.features)):
                 column = levels[:, f]
                 present = column >= 0
+                idx = column[present]
                 n_levels = len(self.m[f])
-                weights = np.bincount(column[present], weights=p[present], minlength=n_levels)
-                weights = weights[:n_levels] + 0.01
-                self.m[f] = weights / weights.sum()
+                self.m[f] = _normalise(
+                    np.bincount(idx, weights=p[present], minlength=n_levels)[:n_levels]
+                )
+                self.s[f] = _normalise(
+                    np.bincount(idx, weights=1 - p[present], minlength=n_levels)[:n_levels]
+                )
             if shift < tol:
                 break
-        self.prior = prior
-        self.fitted_on["candidate_pairs"] = int(n)
+        # the pairwise prior: matches per candidate pair
+        self.prior = float(np.clip(found * len(starts) / n, 1e-6, 0.5))
+        self.fitted_on.update(
+            candidate_pairs=int(n), traces=int(len(starts)), traces_with_match=round(found, 4)
+        )
 
     def fit_m_supervised(self, levels: np.ndarray, is_match: np.ndarray) -> None:
-        """m from confirmed (and rejected) decisions, when enough exist to trust."""
+        """m from confirmed decisions, when enough exist to trust."""
         matches = levels[is_match]
         for f in range(len(self.features)):
             column = matches[:, f]
@@ -122,43 +218,14 @@ class FellegiSunter:
 
     # --- scoring ----------------------------------------------------------------
 
-    def _log2_bayes(self, levels: np.ndarray) -> np.ndarray:
-        out = np.zeros(levels.shape, dtype=np.float64)
-        for f in range(len(self.features)):
-            column = levels[:, f]
-            present = column >= 0
-            ratio = np.log2((self.m[f] + _EPS) / (self.u[f] + _EPS))
-            out[present, f] = ratio[column[present]]
-        return out
-
-    def match_weights(
-        self, comparison: Comparison, tf: TermFrequencies | None = None
-    ) -> np.ndarray:
-        """Per-pair, per-feature match weights in bits (0 where a value is missing)."""
-        weights = self._log2_bayes(comparison.levels)
-        if tf is None:
-            return weights
-        for name, tokens in (
-            ("given_name", comparison.given_token),
-            ("family_name", comparison.family_token),
-        ):
-            f = FEATURE_INDEX[name]
-            top = len(self.u[f]) - 1
-            share = tf.of(tokens)
-            exact = (comparison.levels[:, f] == top) & ~np.isnan(share)
-            if exact.any():
-                adjust = np.log2(self.u[f][top] / np.maximum(share[exact], _EPS))
-                weights[exact, f] += np.clip(adjust, -TF_CLIP_BITS, TF_CLIP_BITS)
-        return weights
-
-    def probability(self, weights: np.ndarray) -> np.ndarray:
-        """Posterior match probability from the prior odds and the summed weights."""
-        logit = np.log2(self.prior / (1 - self.prior)) + weights.sum(axis=1)
-        return 1.0 / (1.0 + np.exp2(-np.clip(logit, -60, 60)))
-
-    @property
-    def version(self) -> str:
-        return self.name
+    def score(self, comparison: Comparison, tf: TermFrequencies | None = None) -> Scored:
+        """Posterior match probability of each pair, with its prior and weights in bits."""
+        log_m, log_s = self._logs(comparison, tf)
+        weights = log_m - log_s
+        prior_bits = float(np.log2(self.prior / (1 - self.prior)))
+        logit = prior_bits + weights.sum(axis=1)
+        probability = 1.0 / (1.0 + np.exp2(-np.clip(logit, -60, 60)))
+        return Scored(probability, weights, prior_bits)
 
     # --- persistence ------------------------------------------------------------
 
@@ -169,6 +236,7 @@ class FellegiSunter:
                 "features": list(self.features),
                 "levels": [len(m) for m in self.m],
                 "m": [m.tolist() for m in self.m],
+                "s": [x.tolist() for x in self.s],
                 "u": [u.tolist() for u in self.u],
                 "prior": self.prior,
                 "fitted_on": self.fitted_on,
@@ -176,26 +244,32 @@ class FellegiSunter:
         )
 
     @classmethod
-    def from_json(cls, text: str) -> FellegiSunter:
+    def from_json(cls, text: str) -> MatchModel:
         """Load a stored model, refusing one made for other features or levels."""
         data = json.loads(text)
         expected = [f.name for f in FEATURES]
         levels = [len(f.levels) for f in FEATURES]
         if data.get("name") not in MODELS:
-            raise ModelMismatch(f"unknown model {data.get('name')!r}")
+            raise ModelMismatch(f"unknown model {data.get('name')!r}; known: {sorted(MODELS)}")
         if data.get("features") != expected or data.get("levels") != levels:
             raise ModelMismatch(
                 f"stored model compares {data.get('features')} with levels {data.get('levels')}, "
                 f"this code compares {expected} with levels {levels}"
             )
+
+        def arrays(key: str) -> list[np.ndarray]:
+            return [np.asarray(v, dtype=np.float64) for v in data[key]]
+
         return cls(
             name=data["name"],
             features=tuple(expected),
-            m=[np.asarray(v, dtype=np.float64) for v in data["m"]],
-            u=[np.asarray(v, dtype=np.float64) for v in data["u"]],
+            m=arrays("m"),
+            s=arrays("s"),
+            u=arrays("u"),
             prior=float(data["prior"]),
             fitted_on=dict(data.get("fitted_on", {})),
         )
 
 
-MODELS: dict[str, type[FellegiSunter]] = {MODEL_NAME: FellegiSunter}
+# Registered models by name: a stored model names one of these.
+MODELS: dict[str, type[MatchModel]] = {MODEL_NAME: MatchModel}

@@ -262,6 +262,193 @@ def demo(
     out.print(f"matches written to {matches_file}; explain any pair with `ftr explain`")
 
 
+users_app = typer.Typer(help="Users of the review service and their API tokens.")
+agencies_app = typer.Typer(help="Agencies and the sharing of records between them.")
+app.add_typer(users_app, name="users")
+app.add_typer(agencies_app, name="agencies")
+
+
+def _read_password() -> str:
+    """The first line of standard input: keeps the password out of argv and history."""
+    line = sys.stdin.readline().rstrip("\r\n")
+    if len(line) < 12:
+        raise UserError("the password (first line of standard input) needs 12 characters or more")
+    return line
+
+
+@users_app.command("create")
+def users_create(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Login name (no spaces).")],
+    role: Annotated[str, typer.Option(help="tracing_officer, supervisor or admin.")],
+    agency: Annotated[
+        str | None,
+        typer.Option(
+            help="The user's agency (created when new). Without one, a "
+            "non-admin sees only records that have no agency."
+        ),
+    ] = None,
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read a password (for the review pages) from the first line of standard input.",
+        ),
+    ] = False,
+    service: Annotated[
+        bool, typer.Option("--service", help="An integration: API tokens only, no login.")
+    ] = False,
+) -> None:
+    """Create a user and print their first API token as the last line (shown once)."""
+    from sqlalchemy import select
+
+    from case_store.db import transaction
+    from case_store.models import ROLES, Agency, User
+    from service import audit, auth
+
+    if role not in ROLES:
+        raise UserError(f"--role must be one of {', '.join(ROLES)}, not {role!r}")
+    if not name or any(c.isspace() for c in name) or len(name) > 128:
+        raise UserError("NAME must be 1 to 128 characters without spaces")
+    if service and password_stdin:
+        raise UserError("an integration (--service) has no password")
+    password = _read_password() if password_stdin else None
+    store = _store(ctx)
+    with transaction(store.sessions) as session:
+        if session.scalar(select(User.id).where(User.username == name)) is not None:
+            raise UserError(f"user {name!r} exists; issue a new token with `ftr users token`")
+        if agency and session.get(Agency, agency) is None:
+            session.add(Agency(agency_id=agency, name=agency))
+            session.flush()
+            print(f"created agency {agency}")
+        _, token = auth.create_user(
+            session, name, role, agency_id=agency, password=password, is_service=service
+        )
+        audit.record(
+            session,
+            "cli",
+            "user.create",
+            object_type="user",
+            object_id=name,
+            detail={"new_role": role, "agency_id": agency},
+        )
+    print(
+        f"created user {name} (role {role}, agency {agency or 'none'})"
+        + ("; password set for the review pages" if password else "")
+    )
+    print("API token (shown once, store it safely):")
+    print(token)
+
+
+@users_app.command("token")
+def users_token(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="An existing user.")],
+    label: Annotated[str | None, typer.Option(help="What the token is for.")] = None,
+) -> None:
+    """Issue another API token for a user; printed as the last line (shown once)."""
+    from sqlalchemy import select
+
+    from case_store.db import transaction
+    from case_store.models import User
+    from service import audit, auth
+
+    store = _store(ctx)
+    with transaction(store.sessions) as session:
+        user = session.scalar(select(User).where(User.username == name))
+        if user is None:
+            raise UserError(f"no user {name!r}")
+        _, token = auth.issue_token(session, user, label=label)
+        audit.record(session, "cli", "token.create", object_type="user", object_id=name)
+    print(token)
+
+
+@users_app.command("list")
+def users_list(ctx: typer.Context) -> None:
+    """Every user with role, agency and whether active."""
+    from sqlalchemy import select
+
+    from case_store.db import transaction
+    from case_store.models import User
+
+    table = Table(title="users")
+    for column in ("name", "role", "agency", "kind", "active"):
+        table.add_column(column)
+    with transaction(_store(ctx).sessions) as session:
+        for user in session.scalars(select(User).order_by(User.username)):
+            table.add_row(
+                user.username,
+                user.role,
+                user.agency_id or "-",
+                "service" if user.is_service else "person",
+                "yes" if user.active else "no",
+            )
+    out.print(table)
+
+
+@agencies_app.command("create")
+def agencies_create(
+    ctx: typer.Context,
+    agency_id: Annotated[str, typer.Argument(help="Short id, as given to --agency.")],
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+) -> None:
+    """Create an agency."""
+    from case_store.db import transaction
+    from case_store.models import Agency
+
+    with transaction(_store(ctx).sessions) as session:
+        if session.get(Agency, agency_id) is not None:
+            raise UserError(f"agency {agency_id!r} exists")
+        session.add(Agency(agency_id=agency_id, name=name or agency_id))
+    out.print(f"created agency {agency_id}")
+
+
+@agencies_app.command("share")
+def agencies_share(
+    ctx: typer.Context,
+    owner: Annotated[str, typer.Argument(help="The agency whose records are shared.")],
+    viewer: Annotated[str, typer.Argument(help="The agency whose users may see them.")],
+) -> None:
+    """Let VIEWER's users see OWNER's records (one direction; run twice for both)."""
+    from case_store.db import transaction
+    from case_store.models import Agency, AgencyShare
+
+    with transaction(_store(ctx).sessions) as session:
+        for agency_id in (owner, viewer):
+            if session.get(Agency, agency_id) is None:
+                raise UserError(f"no agency {agency_id!r}")
+        if owner == viewer:
+            raise UserError("an agency always sees its own records")
+        if session.get(AgencyShare, (owner, viewer)) is None:
+            session.add(
+                AgencyShare(owner_agency_id=owner, viewer_agency_id=viewer, created_by="cli")
+            )
+    out.print(f"{viewer} now sees the records of {owner}")
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+) -> None:
+    """Run the review service: the /v1 API, the review pages, /healthz and /openapi.json.
+
+    Outside FTR_ENVIRONMENT=development it refuses to start without FTR_SECRET_KEY.
+    """
+    import uvicorn
+
+    from service.api import ConfigurationError, create_app
+
+    settings = _settings(ctx)
+    try:
+        application = create_app(settings)
+    except ConfigurationError as exc:
+        raise UserError(str(exc)) from exc
+    uvicorn.run(application, host=host, port=port, log_level=log_level, proxy_headers=True)
+
+
 def main() -> None:
     """Entry point: run the app and turn known failures into one line."""
     try:

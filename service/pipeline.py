@@ -16,14 +16,15 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from case_store import decisions, repository
 from case_store import io as store_io
-from case_store import repository
 from case_store.db import make_engine, session_factory, transaction, upgrade
 from case_store.models import Case, Trace
 from scoring.engine import Matcher, ScoredMatch  # noqa: F401  (re-exported for the CLI)
-from scoring.model import FellegiSunter
+from scoring.model import MatchModel
 
 ProgressCallback = Callable[[int], None]
+MATCHES_PER_TRACE = 10  # the contract's "at most the best 10 cases for each trace"
 
 
 @dataclass
@@ -84,6 +85,8 @@ def rescore(
         changed_cases = repository.ids_needing_matching(session, "cases")
         changed_traces = set(repository.ids_needing_matching(session, "traces"))
         has_matches = session.query(repository.PotentialMatch.id).first() is not None
+        # Rejected pairs whose records are unchanged since the rejection: never re-proposed.
+        suppressed = decisions.suppressed_pairs(session)
     mode = "full" if full or changed_cases or not has_matches else "incremental"
     matcher = Matcher(cases)
     matcher.fit(traces)
@@ -92,7 +95,9 @@ def rescore(
 
     def produced() -> Any:
         done = 0
-        for match in matcher.match(to_score):
+        wanted = MATCHES_PER_TRACE + decisions.extra_candidates(suppressed)
+        ranked = matcher.match(to_score, k=wanted)
+        for match in decisions.without_suppressed(ranked, suppressed, MATCHES_PER_TRACE):
             counts["pairs"] += 1
             counts["likely"] += match.likelihood == "likely"
             if match.rank == 1:
@@ -168,7 +173,5 @@ def explain_pair(store: Store, trace_id: str, case_id: str) -> ScoredMatch:
             )
         trace_values, case_values = trace.values(), case.values()
         model = repository.latest_model(session)
-    matcher = Matcher(
-        [case_values], model=FellegiSunter.from_json(model) if model else FellegiSunter()
-    )
+    matcher = Matcher([case_values], model=MatchModel.from_json(model) if model else MatchModel())
     return matcher.score_pair(trace_values, case_values)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///ftr.db"
@@ -30,3 +30,22 @@ class Settings(BaseSettings):
     )
     candidates_per_trace: int = Field(200, ge=10, le=2000)
     matches_per_trace: int = Field(10, ge=1, le=100)
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Signs the review pages' session cookies. Required unless "
+        "`environment` is `development`, where a random one is made at each start.",
+    )
+    cookie_secure: bool | None = Field(
+        None,
+        description="Send the session cookie over HTTPS only; default: outside development.",
+    )
+    session_hours: float = Field(8.0, gt=0, le=24 * 30, description="Login lifetime.")
+    rescore_on_change: bool = Field(
+        True,
+        description="Re-score in the background after a record or decision changes "
+        "(off for bulk loads that end with `ftr rescore`).",
+    )
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment.strip().lower() == "development"

@@ -1,0 +1,1 @@
+"""From records to candidate pairs: normalisation, blocking keys, vector index."""

@@ -1,0 +1,749 @@
+"""Raw names, places and sex values into normalised, comparable forms.
+
+A name reaches a tracing officer in many guises: Олександр, Oleksandr, Aleksandr and
+Alexander are one boy; عبد الرحمن, Abd al-Rahman, Abdulrahman and Abdirahman are one
+name; Kharkiv, Kharkov and Харків are one city. The functions here turn every guise
+into forms that compare equal (or close) without a list of the names themselves,
+because evaluation data and real caseloads bring names and cultures no list has seen.
+Tables (`data/*.csv`) hold only what no rule can derive: nicknames, renamed places.
+
+Three layers, each built on the one before:
+
+* `fold`: any script to lowercase ASCII words. Own tables for Cyrillic (Ukrainian
+  KMU-2010 or Russian passport conventions, chosen from the letters present) and for
+  Arabic-script languages (Arabic, Persian/Dari, Pashto, Urdu, Sorani), because
+  general-purpose transliterators render these in ways no person spells a name
+  (`benchmarks/translit_eval.py` measures this); `anyascii` for every other script.
+* `name_tokens`: folded words with particles merged into one canonical token
+  (`Abd al-Rahman`, `Abdulrahman`, `Abdirahman` -> `abdalrahman`; `de la Cruz` ->
+  `delacruz`), so that the same name written apart or together tokenises the same.
+* `skeleton`: a consonant key in the tradition of Soundex and Metaphone (vowels after
+  the first letter dropped, since vowels are the least stable part of a transliterated
+  name and are not written at all in Arabic script), with the digraph and letter
+  mergers that transliteration conventions disagree on (kh/h/g, x/ks, zh/j, q/k,
+  w/v, z/s, ph/f, th/t, doubled letters). Keys are UPPERCASE so that they can never be
+  mistaken for a folded word, and `skeleton` is idempotent.
+
+A skeleton is tolerant by design: distinct names can share one (Hassan and Hussein
+are both `HSN`), so an equal skeleton is strong evidence only together with a close
+folded spelling; compare the folded tokens too where precision matters.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+from anyascii import anyascii
+
+__all__ = [
+    "fold",
+    "name_forms",
+    "name_keys",
+    "name_tokens",
+    "nickname_canonicals",
+    "parse_sex",
+    "place_levels",
+    "skeleton",
+    "skeletons",
+]
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+_CACHE = 1 << 18  # names repeat heavily: a quarter million distinct strings per function
+
+# ---------------------------------------------------------------------------------------
+# Script transliteration
+# ---------------------------------------------------------------------------------------
+
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]")
+_UKRAINIAN_ONLY = frozenset("іїєґ")
+_RUSSIAN_ONLY = frozenset("ыэъё")
+
+_CYR_COMMON = {
+    "а": "a", "б": "b", "в": "v", "д": "d", "е": "e", "ж": "zh", "з": "z", "к": "k",
+    "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
+    "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch",
+    "ь": "", "ъ": "", "ў": "u",
+}  # fmt: skip
+# Ukrainian: the national standard (KMU 2010) that passports since 2010 follow.
+_UK = str.maketrans(
+    {**_CYR_COMMON, "г": "h", "ґ": "g", "є": "ie", "и": "y", "і": "i", "ї": "i",
+     "й": "i", "ю": "iu", "я": "ia", "ы": "y", "э": "e", "ё": "io"}
+)  # fmt: skip
+_UK_INITIAL = {"є": "ye", "ї": "yi", "й": "y", "ю": "yu", "я": "ya"}
+_UK_INITIAL_RE = re.compile(r"(?<!\w)[єїйюя]")
+# Russian: the spellings Russian passports and most aid registrations use.
+_RU = str.maketrans(
+    {**_CYR_COMMON, "г": "g", "ґ": "g", "є": "ye", "и": "i", "і": "i", "ї": "yi",
+     "й": "y", "ю": "yu", "я": "ya", "ы": "y", "э": "e", "ё": "yo"}
+)  # fmt: skip
+
+
+def _cyrillic(text: str) -> str:
+    """Ukrainian rules unless the text has a letter only Russian uses.
+
+    Text with neither Ukrainian nor Russian-only letters is read as Ukrainian: the two
+    differ there mainly in г (h or g) and и (y or i), which `skeleton` merges anyway.
+    """
+    letters = set(text)
+    if letters & _RUSSIAN_ONLY and not letters & _UKRAINIAN_ONLY:
+        return text.translate(_RU)
+    text = text.replace("зг", "zgh")  # KMU: keeps з+г apart from ж
+    text = _UK_INITIAL_RE.sub(lambda m: _UK_INITIAL[m.group()], text)
+    return text.translate(_UK)
+
+
+_AR_LETTERS = {
+    # Arabic
+    "ا": "a", "أ": "a", "إ": "i", "آ": "a", "ٱ": "a", "ء": "", "ؤ": "u", "ئ": "i",
+    "ب": "b", "ت": "t", "ث": "th", "ج": "j", "ح": "h", "خ": "kh", "د": "d", "ذ": "dh",
+    "ر": "r", "ز": "z", "س": "s", "ش": "sh", "ص": "s", "ض": "d", "ط": "t", "ظ": "z",
+    "ع": "a", "غ": "gh", "ف": "f", "ق": "q", "ك": "k", "ل": "l", "م": "m", "ن": "n",
+    "ه": "h", "ة": "a", "و": "u", "ى": "a", "ي": "i",
+    # Persian / Dari
+    "پ": "p", "چ": "ch", "ژ": "zh", "گ": "g", "ک": "k", "ی": "i", "ۀ": "a", "ھ": "h",
+    # Pashto, Urdu, Sorani Kurdish
+    "ټ": "t", "ډ": "d", "ړ": "r", "ږ": "zh", "ښ": "sh", "ځ": "dz", "څ": "ts", "ڼ": "n",
+    "ې": "e", "ۍ": "ai", "ٹ": "t", "ڈ": "d", "ڑ": "r", "ں": "n", "ے": "e", "ۓ": "e",
+    "ڕ": "r", "ڵ": "l", "ۆ": "o", "ێ": "e", "ە": "e", "ڤ": "v",
+    # short vowels and signs, when written
+    "\u064e": "a", "\u064f": "u", "\u0650": "i", "\u0652": "", "\u0651": "", "\u064b": "",
+    "\u064c": "", "\u064d": "", "\u0670": "a", "\u0640": "",
+}  # fmt: skip
+_AR = str.maketrans(_AR_LETTERS)
+_AR_CHAR = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff"
+_AR_VOWEL_LETTERS = "اأإآىةهي" + "ی"
+# و and ي are consonants at the start of a word and before a vowel letter, long vowels
+# elsewhere: Walid and Marwan have a w, Mahmud and Yusuf a u.
+_AR_WAW = re.compile(rf"(?<![{_AR_CHAR}])و|و(?=[{_AR_VOWEL_LETTERS}])")
+_AR_YA = re.compile(rf"(?<![{_AR_CHAR}])[يی]")
+# A final ه after a consonant is the -eh/-ah of Fatemeh, Zohreh, Allah.
+_AR_Z_H = re.compile("(?<=[زظ])(?=[هح])")
+_AR_FINAL_HA = re.compile(rf"(?<=[{_AR_CHAR}])(?<![اوىيیآ])ه(?![{_AR_CHAR}])")
+
+
+def _arabic(text: str) -> str:
+    # ز before ه/ح is never the zh of Zhenya: Zohreh, Zahra, Zuhair carry a vowel
+    text = _AR_Z_H.sub("\u064e", text)
+    text = _AR_WAW.sub("w", text)
+    text = _AR_YA.sub("y", text)
+    text = _AR_FINAL_HA.sub("ah", text)
+    return text.translate(_AR)
+
+
+# Latin letters whose anyascii reading loses what transliteration conventions keep:
+# scholarly Cyrillic/Arabic (š č ž ǧ ḫ ṯ ḏ ġ), Turkish/Kurdish/Romanian/Azerbaijani.
+_LATIN_SPECIAL = str.maketrans(
+    {"š": "sh", "č": "ch", "ž": "zh", "ǧ": "j", "ḫ": "kh", "ẖ": "kh", "ṯ": "th",
+     "ḏ": "dh", "ġ": "gh", "ş": "sh", "ș": "sh", "ţ": "ts", "ț": "ts", "ə": "a",
+     "ŝ": "sh", "ĉ": "ch", "ĵ": "j", "ǆ": "dzh", "ǯ": "zh"}
+)  # fmt: skip
+# Apostrophes mark an ayn, a hamza or a soft sign inside a word: Sa'id is Said.
+_APOSTROPHES = str.maketrans("", "", "'`")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def fold(text: str) -> str:
+    """Text to lowercase ASCII words separated by single spaces, in any script.
+
+    NFKC, casefold, own Cyrillic and Arabic-script tables, anyascii for the rest,
+    diacritics stripped, apostrophes dropped inside words, other punctuation a space.
+    Never raises; idempotent.
+    """
+    if not text:
+        return ""
+    return _fold(text)
+
+
+@lru_cache(maxsize=_CACHE)
+def _fold(text: str) -> str:
+    if text.isascii():
+        s = text.lower()
+    else:
+        s = unicodedata.normalize("NFKC", text).casefold()
+        if _CYRILLIC.search(s):
+            s = _cyrillic(s)
+        if _ARABIC.search(s):
+            s = _arabic(s)
+        s = anyascii(s.translate(_LATIN_SPECIAL)).lower()
+    s = _NON_ALNUM.sub(" ", s.translate(_APOSTROPHES))
+    return s.strip()
+
+
+# ---------------------------------------------------------------------------------------
+# Skeleton
+# ---------------------------------------------------------------------------------------
+
+_DOUBLE = re.compile(r"(.)\1+")
+_FINAL_SOFT = re.compile(r"(?<=[aeiouy])(?:gh|h|g)$")  # Fatimah/Fatima, Oleh/Oleg
+_CONSONANT_W = re.compile(r"^w|w(?=[aeiouy])")  # Walid, Marwan, Iwan; else w is a vowel
+# j is y where only a Slavic or German romanisation puts it: after a consonant before a
+# vowel (Natalja, Fjodor, Izjum) and at the end after a vowel (Serhij, Andrij, Sergej).
+# Elsewhere it stays the j of Jamal, José, Khadija, Alejandro.
+_SLAVIC_J = re.compile(r"(?<=[bcfghklmprstvwxz])j(?=[aeiouy])|(?<=[eioy])j$")
+# Final devoicing (Turkish, Slavic, German spellings): Ahmet/Ahmed, Zeynep/Zainab.
+_DEVOICE = str.maketrans({"T": "D", "P": "B"})
+_SOFT_C = re.compile(r"c(?=[eiy])")
+# Longest first; uppercase targets so that no later rule re-reads a result.
+_DIGRAPHS = (
+    ("shch", "X"), ("tsch", "C"), ("sch", "X"), ("dzh", "J"), ("zh", "J"), ("sh", "X"),
+    ("sz", "X"), ("tch", "C"), ("ch", "C"), ("cz", "C"), ("kh", "H"), ("gh", "H"),
+    ("ph", "F"), ("th", "T"), ("dh", "D"), ("dj", "J"), ("ck", "K"),
+)  # fmt: skip
+_LETTERS = str.maketrans(
+    {"b": "B", "c": "K", "d": "D", "f": "F", "g": "H", "h": "H", "j": "J", "k": "K",
+     "l": "L", "m": "M", "n": "N", "p": "P", "q": "K", "r": "R", "s": "S", "t": "T",
+     "v": "V", "x": "KS", "z": "S"}
+)  # fmt: skip
+_VOWELS = "aeiouyw"
+_DROP_VOWELS = str.maketrans("", "", _VOWELS)
+_SKELETON_FORM = re.compile(r"A?[BCDFHJKLMNPRSTVX0-9]*")
+_VOWEL_RUN = re.compile(r"[aeiouyw]+")
+_VOWEL_CLASS = {"a": "a", "e": "e", "i": "i", "y": "i", "o": "o", "u": "u", "w": "u"}
+
+
+def _consonants(token: str, keep_vowels: bool = False) -> str:
+    """The letter mergers of `skeleton` on a folded word (no spaces)."""
+    t = _SLAVIC_J.sub("y", token) if "j" in token else token
+    # Slavic surnames in German, Polish and French spelling: Iwanow, Charkiw, Ivanoff
+    if t.endswith("ff") and len(t) > 2 and t[-3] in "aeiouy":
+        t = t[:-2] + "v"
+    elif t.endswith("w") and len(t) > 1 and t[-2] in "aeiouy":
+        t = t[:-1] + "v"
+    if _DOUBLE.search(t):  # before digraphs: Shherbakov is Shcherbakov, not Sh-herbakov
+        t = _DOUBLE.sub(_first, t)
+    if t[-1:] in ("h", "g") and _FINAL_SOFT.search(t):
+        t = _FINAL_SOFT.sub("", t)
+    for old, new in _DIGRAPHS:
+        if old in t:
+            t = t.replace(old, new)
+    if "c" in t:
+        t = _SOFT_C.sub("S", t)
+    if "w" in t:
+        t = _CONSONANT_W.sub("V", t)
+    t = t.translate(_LETTERS)
+    if _DOUBLE.search(t):
+        t = _DOUBLE.sub(_first, t)
+    if keep_vowels:
+        return _VOWEL_RUN.sub(lambda m: _VOWEL_CLASS[m.group()[-1]], t)
+    if not t:
+        return t
+    rest = t.lstrip(_VOWELS)
+    key = ("A" if len(rest) < len(t) else "") + rest.translate(_DROP_VOWELS)
+    return key[:-1] + key[-1].translate(_DEVOICE) if key else key
+
+
+def _first(match: re.Match[str]) -> str:
+    return match.group(1)
+
+
+def skeleton(token: str) -> str:
+    """A transliteration-tolerant key for one name token: `Mohammed` and `محمد` -> `MHMD`.
+
+    The first letter's vowel-ness is kept as `A` (Oleksandr, Aleksandr -> ALKSNDR);
+    other vowels are dropped; kh/gh/g/h -> H (Ukrainian h is Russian g: Oleh/Oleg,
+    Kharkiv/Harkiv), sh/sch/sz -> X, ch/tch/cz -> C, zh/dzh/dj/j -> J, x -> KS,
+    q/c/ck -> K, soft c/z -> S, ph -> F, th -> T, dh -> D, w -> V before a vowel
+    (else a vowel), Slavic j -> y (Natalja, Serhij), doubled letters single, a final
+    h/g after a vowel dropped (Fatimah, Oleh/Oleg), a final T/P voiced (Ahmet/Ahmed);
+    Arabic compounds are canonicalised first (Abdirahman, Abdulrahman -> ABDLRHMN).
+    Idempotent: a string already shaped like a key (uppercase consonants, an optional
+    leading A) is returned as it is.
+    """
+    if not token:
+        return ""
+    return _skeleton(token)
+
+
+@lru_cache(maxsize=_CACHE)
+def _skeleton(token: str) -> str:
+    if _SKELETON_FORM.fullmatch(token):
+        return token
+    word = _canonical_word(fold(token).replace(" ", ""))
+    return _consonants(word) if word else ""
+
+
+_OU_W = re.compile(r"ou(?=[aei])")
+
+
+def _readings(word: str) -> list[str]:
+    """Other ways a folded word may have been meant, besides the international one.
+
+    Somali orthography writes ħ as x and the ayn as c (Maxamed = Mohamed, Cabdi =
+    Abdi); Slavic and German romanisations write the y-glide as j (Julija = Yuliya);
+    French writes sh as ch and w as ou (Aicha, Rachid, Marouane), German and Polish
+    write kh as ch (Charkiw, Chaled).
+    """
+    out = []
+    if "x" in word or ("c" in word and "ch" not in word and "ck" not in word):
+        out.append(word.replace("x", "h").replace("c", ""))
+    if "j" in word and "dj" not in word:
+        out.append(word.replace("j", "y"))
+    if "ch" in word and "sch" not in word and "tch" not in word:
+        out.append(word.replace("ch", "sh"))
+        out.append(word.replace("ch", "kh"))
+    if "ou" in word:
+        ou = _OU_W.sub("w", word)
+        if ou != word:
+            out.append(ou)
+    return out
+
+
+def skeletons(token: str) -> frozenset[str]:
+    """`skeleton` of the token under every plausible reading of its letters.
+
+    The international reading (`skeleton`) plus, where the letters allow, Somali
+    (Cabdiraxmaan -> ABDLRHMN, as Abdirahman), Slavic j (Jaroslav -> ARSLV), French
+    ch and ou (Aicha -> AX, Marouane -> MRVN) and German/Polish ch (Charkiw -> HRKV).
+    Use for blocking keys; one to five keys a token.
+    """
+    if not token:
+        return frozenset()
+    return _skeletons(token)
+
+
+@lru_cache(maxsize=_CACHE)
+def _skeletons(token: str) -> frozenset[str]:
+    if _SKELETON_FORM.fullmatch(token):
+        return frozenset((token,))
+    word = fold(token).replace(" ", "")
+    keys = {_skeleton(token)} if word else set()
+    for reading in _readings(word):
+        canon = _canonical_word(reading)
+        if canon:
+            keys.add(_consonants(canon))
+    keys.discard("")
+    return frozenset(keys)
+
+
+# ---------------------------------------------------------------------------------------
+# Name tokens
+# ---------------------------------------------------------------------------------------
+
+_ROMANCE_PARTICLES = frozenset(
+    "de del della dela dei degli di da das dos do du des van von der den ter ten vande"
+    " vander vanden".split()
+)  # merged with what follows: de la Cruz = De La Cruz = Delacruz
+_PARTICLE_CHAIN = _ROMANCE_PARTICLES | {"la", "las", "los", "le"}  # de la, van der
+_ARTICLES = frozenset("al el ul il ol".split())
+_SUN_LETTERS = frozenset("t th d dh r z s sh n".split())
+_ABD = frozenset("abd abdul abdel abdal abdil abdoul abdur abdus abdu abdou abde abdol".split())
+_ABU = frozenset("abu abou abo".split())
+# "son/daughter of": Arabic, Mauritanian, Sudanese (wad), Luba and Swahili (wa)
+_SON_OF = {
+    "bin": "bin", "ibn": "bin", "bint": "bint", "binti": "bint", "ould": "ould",
+    "wad": "wad", "wa": "wa",
+}  # fmt: skip
+_ALLAH = frozenset("allah ullah ulla ollah olla illah alla".split())
+_CONJUNCTIONS = frozenset(("y", "e"))  # García y López; Portuguese Silva e Santos
+_ABD_FUSED = re.compile(r"abd(?:ou|[aeiou])(?:l|([rsdtzn])(?=\1))?(.{3,})")
+_DIN_FUSED = re.compile(r"(.{2,}[^aeiouy])(?:ou|[aeiu])d+(?:ee|ea|ii|[iy])ne?")
+_DIN_ALONE = re.compile(r"(?:[aeu]l|ou|[aeiu])?d+(?:ee|ea|ii|[iy])ne?")
+_ALLAH_FUSED = re.compile(r"(.{2,}[^aeiouy])(?:[aou]ll?ah?|ullah|ollah)")
+
+
+def _canonical_word(word: str) -> str:
+    """One canonical spelling for fused Arabic compounds inside a single word.
+
+    abd + connective vowel + article (al/el/ul/i/u, or a sun letter doubled) + name ->
+    abdal + name; -uddin/-eddine -> aldin; -ullah/-allah/-ollah -> allah.
+    """
+    if word.startswith("abd"):
+        m = _ABD_FUSED.fullmatch(word)
+        if m:
+            # Abdullah, Abdallah, Abdulla, Abd Allah: every l of article and name as one
+            return "abdal" + (m.group(2).lstrip("l") or "l")
+    if word.endswith(("din", "dine", "deen", "dyn")):
+        m = _DIN_FUSED.fullmatch(word)
+        if m:
+            return m.group(1) + "aldin"
+    if word.endswith(("llah", "lla", "lah")):
+        m = _ALLAH_FUSED.fullmatch(word)
+        if m:
+            return m.group(1) + "allah"
+    return word
+
+
+def _strip_article(word: str) -> str:
+    if word[:2] in ("al", "el", "ul") and len(word) > 4:
+        return word[2:]
+    return word
+
+
+def _is_article(word: str, following: str) -> bool:
+    """al-, el-, or a sun-letter assimilation (ar-Rahman, ash-Shami, ad-Din)."""
+    if word in _ARTICLES:
+        return True
+    if word == "ed":  # Ed is also a given name: an article only in Nasr Ed-Din
+        return bool(_DIN_ALONE.fullmatch(following))
+    return (
+        2 <= len(word) <= 4
+        and word[0] in "aeu"
+        and word[1:] in _SUN_LETTERS
+        and following.startswith(word[1:])
+        and len(following) > len(word) - 1
+    )
+
+
+@lru_cache(maxsize=_CACHE)
+def _tokenize(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Merged tokens, and the bare names that particles were merged onto."""
+    words = _fold(text).split() if text else []
+    out: list[str] = []
+    bare: list[str] = []
+    i, n = 0, len(words)
+    while i < n:
+        w = words[i]
+        nxt = words[i + 1] if i + 1 < n else ""
+        if nxt:
+            if w in _ROMANCE_PARTICLES:
+                j = i + 1
+                while j < n - 1 and words[j] in _PARTICLE_CHAIN:
+                    j += 1
+                out.append("".join(words[i : j + 1]))
+                bare.append(words[j])
+                i = j + 1
+                continue
+            if w in _ABD or w in _ABU:
+                j = i + 1
+                if j < n - 1 and _is_article(words[j], words[j + 1]):
+                    j += 1  # Abd al-Rahman, Abu al-Hassan
+                name = _strip_article(words[j])
+                if w in _ABD:
+                    out.append(_canonical_word("abdal" + name))
+                else:
+                    out.append("abu" + name)
+                    bare.append(name)
+                i = j + 1
+                continue
+            if _is_article(w, nxt):
+                merged = _canonical_word("al" + nxt)
+                if _DIN_ALONE.fullmatch(nxt) and out:
+                    out[-1] = _canonical_word(out[-1] + "aldin")
+                else:
+                    out.append(merged)
+                    bare.append(nxt)
+                i += 2
+                continue
+            if w in _SON_OF:
+                if out:  # a patronymic link: Ahmed bin Ali is also written Ahmed Ali
+                    i += 1
+                    continue
+                out.append(_SON_OF[w] + nxt)
+                bare.append(nxt)
+                i += 2
+                continue
+            if w in _CONJUNCTIONS and out:
+                i += 1
+                continue
+        if out and (w in _ALLAH or _DIN_ALONE.fullmatch(w)):
+            suffix = "allah" if w in _ALLAH else "aldin"
+            out[-1] = _canonical_word(out[-1] + suffix)
+            i += 1
+            continue
+        out.append(_canonical_word(w))
+        i += 1
+    if text and _ARABIC.search(text):
+        # Arabic script writes the article fused: الحسن is also just Hassan.
+        bare.extend(t[2:] for t in out if t.startswith("al") and len(t) > 4)
+    return tuple(out), tuple(bare)
+
+
+def name_tokens(text: str) -> list[str]:
+    """Folded words of a name with particles merged into canonical tokens.
+
+    `Abd al-Rahman`, `Abdul Rahman`, `Abdulrahman`, `Abdirahman`, `عبد الرحمن` ->
+    ['abdalrahman'] (skeleton ABDLRHMN for all, including the Arabic-script one);
+    `Salah ad-Din`, `Salahuddin` -> ['salahaldin']; `Habib Ullah` -> ['habiballah'];
+    `al-Hassan` -> ['alhassan']; `María de la Cruz` -> ['maria', 'delacruz'];
+    `Ahmed bin Ali` -> ['ahmed', 'ali'] (a patronymic link is dropped, a leading
+    `Bin` is kept: `Bin Laden` -> ['binladen']); `García y López` -> ['garcia', 'lopez'].
+    """
+    return list(_tokenize(text)[0]) if text else []
+
+
+def name_keys(text: str) -> list[str]:
+    """`skeleton` of each of `name_tokens(text)`: the batch path's one call per name."""
+    return [skeleton(t) for t in name_tokens(text)] if text else []
+
+
+def _joins(tokens: list[str]) -> list[str]:
+    joins = [_canonical_word(a + b) for a, b in zip(tokens, tokens[1:], strict=False)]
+    if len(tokens) > 2:
+        joins.append(_canonical_word("".join(tokens)))
+    return joins
+
+
+def name_forms(
+    given: str | None,
+    family: str | None,
+    other_names: str | None,
+    *,
+    nicknames: bool = False,
+) -> list[str]:
+    """Every normalised form of a person's names, for blocking and set overlap.
+
+    Returns, without duplicates and in a stable order:
+
+    * lowercase entries, the folded tokens: of the given name, the family name and each
+      `|`-separated other name (`name_tokens`); the join of each two consecutive tokens
+      of a field and of the whole field (`maria jose` -> `mariajose`), and of the last
+      given with the first family token (`Abdul` + `Rahman` -> `abdalrahman`); the bare
+      name under a merged particle (`alhassan` -> also `hassan`, `delacruz` -> `cruz`);
+    * UPPERCASE entries, the `skeletons` of every lowercase entry (all readings);
+    * with `nicknames=True`, the formal names each token may be a nickname of
+      (`nickname_canonicals`) and their skeletons.
+    """
+    forms: dict[str, None] = {}
+    given_tokens = list(_tokenize(given)[0]) if given else []
+    family_tokens = list(_tokenize(family)[0]) if family else []
+    fields = [given or "", family or ""] + (other_names or "").split("|")
+    for field in fields:
+        if not field.strip():
+            continue
+        tokens, bare = _tokenize(field)
+        forms.update(dict.fromkeys(tokens))
+        forms.update(dict.fromkeys(_joins(list(tokens))))
+        forms.update(dict.fromkeys(bare))
+    if given_tokens and family_tokens:
+        forms[_canonical_word(given_tokens[-1] + family_tokens[0])] = None
+    words = [f for f in forms if f]
+    if nicknames:
+        for word in list(words):
+            for canonical in nickname_canonicals(word):
+                if canonical not in forms:
+                    forms[canonical] = None
+                    words.append(canonical)
+    for word in words:
+        forms.update(dict.fromkeys(sorted(_skeletons(word))))
+    forms.pop("", None)
+    return list(forms)
+
+
+# ---------------------------------------------------------------------------------------
+# Nicknames
+# ---------------------------------------------------------------------------------------
+
+
+def _read_csv(name: str) -> list[dict[str, str]]:
+    path = DATA_DIR / name
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = csv.DictReader(line for line in handle if line.strip() and line[0] != "#")
+        return [{k: (v or "").strip() for k, v in row.items() if k} for row in rows]
+
+
+def _word(text: str) -> str:
+    return _canonical_word(fold(text).replace(" ", ""))
+
+
+def _loose(word: str, readings: bool = True) -> frozenset[str]:
+    """Vowel-keeping keys (of every reading): finer than a skeleton, for short nicknames."""
+    words = [word, *_readings(word)] if readings else [word]
+    return frozenset(_consonants(_canonical_word(r), True) for r in words)
+
+
+class _NicknameIndex:
+    """nickname -> formal names, looked up by spelling, then loosely, then by skeleton."""
+
+    def __init__(self, rows: Iterable[dict[str, str]]) -> None:
+        self.exact: dict[str, set[str]] = {}
+        self.loose: dict[str, set[str]] = {}
+        self.skeleton: dict[str, set[str]] = {}
+        for row in rows:
+            formal, nick = _word(row.get("name", "")), _word(row.get("nickname", ""))
+            if not formal or not nick or formal == nick:
+                continue
+            self.exact.setdefault(nick, set()).add(formal)
+            # Indexed under the international reading only: a Somali reading of Jacob
+            # (Jaob) would otherwise answer for JB.
+            for key in _loose(nick, readings=False):
+                self.loose.setdefault(key, set()).add(formal)
+            key = _skeleton(nick)
+            if len(key) >= 2:
+                self.skeleton.setdefault(key, set()).add(formal)
+
+    def lookup(self, token: str, by_skeleton: bool = True) -> set[str]:
+        if _SKELETON_FORM.fullmatch(token):
+            return set(self.skeleton.get(token, ()))
+        word = _word(token)
+        if word in self.exact:
+            return set(self.exact[word])
+        found: set[str] = set()
+        for key in _loose(word):
+            found |= self.loose.get(key, set())
+        if not found and by_skeleton:
+            for key in _skeletons(word):
+                found |= self.skeleton.get(key, set())
+        return found
+
+
+@lru_cache(maxsize=1)
+def _nicknames() -> _NicknameIndex:
+    return _NicknameIndex(_read_csv("nicknames.csv"))
+
+
+def nickname_canonicals(token: str, by_skeleton: bool = True) -> set[str]:
+    """The token and the formal names it may be a nickname or other-language form of.
+
+    From `data/nicknames.csv` (name,nickname,culture; an operator may add rows). A
+    folded or raw token is looked up by its spelling, then by a vowel-keeping key so
+    that transliterations match (Саша, Sascha -> oleksandr, aleksandr, ...), then by
+    skeleton. A skeleton key (as `skeleton` returns) is looked up by skeleton, which is
+    looser (MX is both Misha and Masha). Formal names come back folded (lowercase).
+    `by_skeleton=False` skips the skeleton fallback for a word, which otherwise finds
+    far-fetched relations (Garcia -> Gregory); comparators use the strict form.
+    """
+    if not token:
+        return set()
+    return _nickname_canonicals(token, by_skeleton) | {token}
+
+
+@lru_cache(maxsize=_CACHE)
+def _nickname_canonicals(token: str, by_skeleton: bool = True) -> frozenset[str]:
+    return frozenset(_nicknames().lookup(token, by_skeleton))
+
+
+# ---------------------------------------------------------------------------------------
+# Places
+# ---------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _place_terms() -> frozenset[str]:
+    terms: set[str] = set()
+    for row in _read_csv("place_terms.csv"):
+        terms.update(fold(row.get("term", "")).split())
+    return frozenset(terms)
+
+
+def _place_key(words: list[str]) -> str:
+    """Skeletons of a level's words, joined, with -sk/-s endings off each word.
+
+    Adjectival forms name oblasts and raions: Kharkivska, Kharkovskaya (oblast) and
+    Kharkiv share HRKV; Odeska and Odesa share AD; Donetska and Donetsk share DNT.
+    """
+    keys = []
+    for word in words:
+        key = skeleton(word)
+        if len(key) > 3 and key.endswith("SK"):
+            key = key[:-2]
+        if len(key) > 2 and key.endswith("S"):
+            key = key[:-1]
+        keys.append(key)
+    return "".join(keys)
+
+
+def _place_words(level: str) -> list[str]:
+    terms = _place_terms()
+    words = [w for w in fold(level).split() if len(w) > 1 and w not in terms]
+    kept: list[str] = []
+    for i, w in enumerate(words):
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if nxt and _is_article(w, nxt):  # Ar-Raqqah, Deir ez-Zor, El Fasher
+            continue
+        kept.append(w)
+    if _ARABIC.search(level):
+        kept = [_strip_article(w) if w.startswith("al") else w for w in kept]
+    return kept
+
+
+@lru_cache(maxsize=1)
+def _place_aliases() -> tuple[dict[str, str], dict[str, str]]:
+    """(folded variant -> key, key -> key): keys of under three letters match only by
+    spelling, since UA, UG and Zaire would otherwise meet Ukraine, Uganda and Syria."""
+    exact: dict[str, str] = {}
+    by_key: dict[str, set[str]] = {}
+    for row in _read_csv("places.csv"):
+        name = _place_key(_place_words(row.get("name", "")))
+        words = _place_words(row.get("variant", ""))
+        variant = _place_key(words)
+        if not name or not variant or name == variant:
+            continue
+        exact[" ".join(words)] = name
+        if len(variant) >= 3:
+            by_key.setdefault(variant, set()).add(name)
+    unambiguous = {k: next(iter(v)) for k, v in by_key.items() if len(v) == 1}
+    return exact, unambiguous
+
+
+@lru_cache(maxsize=_CACHE)
+def _place_level(level: str) -> str:
+    words = _place_words(level)
+    exact, by_key = _place_aliases()
+    found = exact.get(" ".join(words))
+    if found:
+        return found
+    key = _place_key(words)
+    return by_key.get(key, key)
+
+
+def place_levels(path: str | None) -> list[str]:
+    """Keys of each level of a location path, coarse to fine, generic words dropped.
+
+    'Ukraine > Kharkiv Oblast > Izium' and 'Україна > Харківська область > Ізюм' ->
+    ['AKRN', 'HRKV', 'ASM']. Words like oblast, raion, governorate, wilaya, district,
+    city, village (`data/place_terms.csv`, in several languages) and Arabic articles are
+    dropped; renamed places and exonyms map through `data/places.csv` (Nikolaev ->
+    Mykolaiv, Halab -> Aleppo, UA -> Ukraine). A level left empty is skipped, and a
+    level repeating the one before (Kyiv Oblast > Kyiv) is given once.
+    """
+    if not path:
+        return []
+    out: list[str] = []
+    for level in path.split(">"):
+        key = _place_level(level.strip()) if level.strip() else ""
+        if key and (not out or out[-1] != key):
+            out.append(key)
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Sex
+# ---------------------------------------------------------------------------------------
+
+# Words as written; folded once, on first use, so that any script is accepted.
+_FEMALE_WORDS = (
+    "f female fem feminine féminin femenino femenina femme fille girl woman w mujer niña"
+    " k kobieta dziewczynka ж жін жіноча жіночий жінка дівчинка дівчина жен женский женская"
+    " девочка девушка أنثى انثى بنت فتاة دختر زن نجلۍ ښځه naag gabar dhedig"
+)
+_MALE_WORDS = (
+    "m male masc masculine masculin masculino homme garçon boy man hombre niño varón"
+    " ч чол чоловіча чоловічий чоловік хлопчик муж мужской мальчик ذكر ولد صبي پسر مرد"
+    " هلک wiil lab"
+)
+
+
+@lru_cache(maxsize=1)
+def _sex_words() -> tuple[frozenset[str], frozenset[str]]:
+    return (
+        frozenset(fold(w) for w in _FEMALE_WORDS.split()),
+        frozenset(fold(w) for w in _MALE_WORDS.split()),
+    )
+
+
+def parse_sex(value: str | None) -> str | None:
+    """'female', 'male', or None when unknown or unrecognised (never a guess).
+
+    Accepts the contract's codes (f/m/u, any case) and common words in the served
+    languages (жін., чол., أنثى, ذكر, niña, garçon, wiil, gabar ...).
+    """
+    if not value:
+        return None
+    female, male = _sex_words()
+    word = fold(value)
+    if word in female:
+        return "female"
+    if word in male:
+        return "male"
+    first = word.split(" ", 1)[0]
+    if len(first) > 2 and first in female:  # "female child"; not single-letter codes
+        return "female"
+    if len(first) > 2 and first in male:
+        return "male"
+    return None

@@ -1,0 +1,123 @@
+"""Ad-hoc matching (`POST /v1/match`): trace-shaped queries scored against stored cases.
+
+Building a `Matcher` (encoding every case, the candidate indexes) costs far more than
+scoring a few queries, so one is cached per process for each visibility scope (the
+set of agencies whose cases a caller may see), keyed on the store's latest change:
+the newest completed re-score (whose fitted model it uses), the number of cases and
+their newest update. Any change makes the next query rebuild it. Queries are never
+stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from case_store import repository
+from case_store.fields import CASE_FIELDS
+from case_store.models import Case, MatchRun
+from scoring.engine import Matcher, ScoredMatch
+from scoring.model import MatchModel, ModelMismatch
+from service.auth import Principal, readable, visible_agencies
+
+# Queries add their tokens to the matcher's vocabulary; past this growth, rebuild.
+VOCABULARY_GROWTH = 50_000
+
+
+@dataclass
+class _Entry:
+    matcher: Matcher
+    cases: int
+    vocabulary: int
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@dataclass(frozen=True)
+class Query:
+    """One validated query: its id, the trace-shaped record, and what to return."""
+
+    id: str
+    record: dict[str, str | None]
+    limit: int
+    threshold: float
+
+
+class MatcherCache:
+    """Matchers per (store change, visibility scope), least recently used evicted."""
+
+    def __init__(self, max_entries: int = 4) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple[Any, ...], _Entry] = OrderedDict()
+        self._build_lock = threading.Lock()
+        self.builds = 0
+
+    @staticmethod
+    def store_change(session: Session) -> tuple[Any, ...]:
+        """What changes whenever the cases or the fitted model change."""
+        run = session.scalar(select(func.max(MatchRun.id)).where(MatchRun.state == "done"))
+        count, newest = session.execute(select(func.count(), func.max(Case.updated_at))).one()
+        return (run, count, str(newest))
+
+    def get(self, session: Session, principal: Principal) -> _Entry:
+        """The matcher for `principal`'s scope, built when missing or stale."""
+        scope = visible_agencies(session, principal)
+        key = (self.store_change(session), scope)
+        with self._build_lock:
+            entry = self._entries.get(key)
+            grown = len(entry.matcher.encoder.vocabulary) - entry.vocabulary if entry else 0
+            if entry is not None and grown < VOCABULARY_GROWTH:
+                self._entries.move_to_end(key)
+                return entry
+            entry = self._build(session, principal)
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+            return entry
+
+    def _build(self, session: Session, principal: Principal) -> _Entry:
+        columns = [Case.__table__.c[name] for name in CASE_FIELDS]  # type: ignore[attr-defined]
+        stmt = readable(select(*columns).where(Case.proposable.is_(True)), principal)
+        cases = [dict(zip(CASE_FIELDS, row, strict=True)) for row in session.execute(stmt)]
+        model_json = repository.latest_model(session)
+        try:
+            model = MatchModel.from_json(model_json) if model_json else None
+        except ModelMismatch:  # stored by older code: fit afresh until the next re-score
+            model = None
+        matcher = Matcher(cases, model=model)
+        if model is None and cases:
+            # No re-score yet: fit on the stored traces (parameters only, nothing shown).
+            matcher.fit(list(repository.iter_records(session, "traces")))
+        self.builds += 1
+        return _Entry(matcher, len(cases), len(matcher.encoder.vocabulary))
+
+
+def run_queries(entry: _Entry, queries: Sequence[Query]) -> dict[str, list[ScoredMatch]]:
+    """Each query's ranked matches, at most `limit`, none below `threshold`."""
+    results: dict[str, list[ScoredMatch]] = {q.id: [] for q in queries}
+    if not queries or not entry.cases:
+        return results
+    wanted = {q.id: q for q in queries}
+    k = max(q.limit for q in queries)
+    with entry.lock:  # encoding a query grows the shared vocabulary: one at a time
+        for match in entry.matcher.match([q.record for q in queries], k=k):
+            query = wanted[match.trace_id]
+            found = results[query.id]
+            if len(found) < query.limit and match.score >= query.threshold:
+                found.append(match)
+    return results
+
+
+def query_record(values: dict[str, Any], query_id: str) -> dict[str, str | None]:
+    """A query's trace dict: its id is the query's, the inquiry date defaults to today."""
+    record = dict(values)
+    record["trace_id"] = query_id
+    record["inquiry_date"] = record.get("inquiry_date") or dt.date.today().isoformat()
+    return record

@@ -1,0 +1,1 @@
+"""The review pages (server-rendered HTML) for tracing officers."""

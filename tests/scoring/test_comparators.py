@@ -1,0 +1,117 @@
+"""Properties of the comparators: range, symmetry, identity, missing is neutral,
+and the vectorised path equals an obviously correct scalar reference."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rapidfuzz.distance import JaroWinkler
+
+from matching.encode import PAD
+from scoring.comparators import (
+    TokenSimilarity,
+    compare_birth,
+    compare_masks,
+    compare_sets,
+    compare_sex,
+    person_levels,
+    person_similarity,
+)
+
+WORDS = ["anna", "hanna", "oleksandr", "aleksandr", "mohammed", "muhammad", "deng", "garang"]
+SIM = TokenSimilarity(list(WORDS))
+token_rows = st.lists(st.integers(0, len(WORDS) - 1), min_size=0, max_size=4, unique=True)
+
+
+def _pad(rows: list[list[int]], width: int = 4) -> np.ndarray:
+    return np.array([r + [PAD] * (width - len(r)) for r in rows], dtype=np.int32)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(token_rows, token_rows), min_size=1, max_size=8))
+def test_token_similarity_matches_scalar_reference(rows):
+    a = _pad([r[0] for r in rows])
+    b = _pad([r[1] for r in rows])
+    fast = SIM.pairwise(a, b)
+    for p, (ra, rb) in enumerate(rows):
+        for i in range(4):
+            for j in range(4):
+                if i < len(ra) and j < len(rb):
+                    expected = JaroWinkler.normalized_similarity(WORDS[ra[i]], WORDS[rb[j]])
+                    assert abs(fast[p, i, j] - expected) < 1e-6
+                    assert 0.0 <= fast[p, i, j] <= 1.0
+                else:
+                    assert fast[p, i, j] == -1.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(token_rows, token_rows), min_size=1, max_size=8))
+def test_person_similarity_range_identity_and_missing(rows):
+    a = _pad([r[0] for r in rows])
+    b = _pad([r[1] for r in rows])
+    sim = person_similarity(SIM, a, b)
+    same = person_similarity(SIM, a, a)
+    for p, (ra, rb) in enumerate(rows):
+        if not ra or not rb:
+            assert sim[p] == -1.0  # missing: neutral
+            assert person_levels(sim[p : p + 1])[0] == -1
+        else:
+            assert 0.0 <= sim[p] <= 1.0 + 1e-6
+            assert abs(same[p] - 1.0) < 1e-6  # identity scores highest
+            assert sim[p] <= same[p] + 1e-6
+
+
+dates = st.floats(-5000, 20000, allow_nan=False)
+
+
+@settings(max_examples=100, deadline=None)
+@given(dates, st.floats(0, 800), dates, st.floats(0, 800), st.booleans())
+def test_birth_symmetric_and_identity(lo_a, w_a, lo_b, w_b, exact):
+    a = (np.array([lo_a]), np.array([lo_a + w_a]), np.array([exact]))
+    b = (np.array([lo_b]), np.array([lo_b + w_b]), np.array([exact]))
+    forward = compare_birth(*a, *b)[0]
+    backward = compare_birth(*b, *a)[0]
+    assert forward == backward
+    assert 0 <= forward <= 4
+    assert compare_birth(*a, *a)[0] >= 3
+
+
+def test_birth_missing_is_neutral_and_ages_grow():
+    nan = np.array([np.nan])
+    one = np.array([100.0])
+    no = np.array([False])
+    assert compare_birth(nan, nan, no, one, one, no)[0] == -1
+    # age 7 at inquiry, 8 months later the same child is 7 or 8: consistent intervals
+    from matching.encode import birth_interval
+
+    t = birth_interval(None, "7", "2024-01-10", False)
+    c = birth_interval(None, "8", "2024-09-10", False)
+    level = compare_birth(
+        np.array([t[0]]), np.array([t[1]]), no, np.array([c[0]]), np.array([c[1]]), no
+    )[0]
+    assert level == 3
+
+
+@given(st.integers(0, 2), st.integers(0, 2))
+def test_sex_symmetric_and_missing_neutral(a, b):
+    x, y = np.array([a], np.int8), np.array([b], np.int8)
+    assert compare_sex(x, y)[0] == compare_sex(y, x)[0]
+    if a == 0 or b == 0:
+        assert compare_sex(x, y)[0] == -1
+    else:
+        assert compare_sex(x, y)[0] == int(a == b)
+
+
+@given(st.integers(0, 2**62), st.integers(0, 2**62))
+def test_masks_symmetric(a, b):
+    x, y = np.array([a], np.int64), np.array([b], np.int64)
+    assert compare_masks(x, y)[0] == compare_masks(y, x)[0]
+    if a and b:
+        assert compare_masks(x, x)[0] == 1
+
+
+def test_identifier_sets():
+    a = [frozenset({"380501234567"}), frozenset(), frozenset({"x1"})]
+    b = [frozenset({"380501234567", "p9"}), frozenset({"y"}), frozenset({"y2"})]
+    assert compare_sets(a, b).tolist() == [1, -1, 0]
