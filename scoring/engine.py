@@ -50,6 +50,14 @@ class ScoredMatch:
     evidence: list[dict[str, Any]]
 
 
+SAME_CHILD = 0.99  # pairwise probability above which two cases are one child
+
+
+def _bits(probability: float) -> float:
+    p = min(max(probability, 1e-12), 1 - 1e-12)
+    return float(np.log2(p / (1 - p)))
+
+
 def top_per_query(query_rows: np.ndarray, scores: np.ndarray, n: int) -> np.ndarray:
     """Indices of the n best-scored pairs of each query."""
     order = np.lexsort((-scores, query_rows))
@@ -116,6 +124,44 @@ class Matcher:
         self.model.fit(comparison, cands.query_rows, self.tf)
         self.fitted = True
 
+    def _same_child(
+        self, query_rows: np.ndarray, case_rows: np.ndarray, pairwise: np.ndarray, top: int = 3
+    ) -> np.ndarray:
+        """For each pair, the best pair of its trace whose case is the same child.
+
+        Only each trace's few best candidates are checked: two of them are the same
+        child registered twice when they agree with each other on given name, family
+        name, birth and sex (the case-to-case comparison uses the same comparators).
+        """
+        n = len(query_rows)
+        same = np.arange(n)
+        best = top_per_query(query_rows, pairwise, top)
+        if len(best) < 2:
+            return same
+        q = query_rows[best]
+        # pair each trace's best candidate with its other top candidates
+        order = np.lexsort((-pairwise[best], q))
+        best, q = best[order], q[order]
+        first = np.r_[True, q[1:] != q[:-1]]
+        leader = best[np.maximum.accumulate(np.where(first, np.arange(len(best)), 0))]
+        others = ~first
+        if not others.any():
+            return same
+        a, b = leader[others], best[others]
+        comparison = compare_pairs(
+            self.similarity, self._cases_as_queries(), self.cases, case_rows[a], case_rows[b]
+        )
+        # the model itself decides whether two registrations are one child
+        alike = self.model.score(comparison, self.tf).probability >= SAME_CHILD
+        given_agrees = comparison.levels[:, 0] >= 3  # never merge twins or siblings
+        merge = alike & given_agrees
+        same[b[merge]] = a[merge]
+        return same
+
+    def _cases_as_queries(self) -> Encoded:
+        """Cases viewed as the query side, to compare two cases with each other."""
+        return self.cases
+
     # --- matching ---------------------------------------------------------------
 
     def match(
@@ -140,7 +186,9 @@ class Matcher:
             self.similarity, enc, self.cases, cands.query_rows, cands.case_rows
         )
         scored = self.model.score(comparison, self.tf)
-        scores = scored.probability
+        same = self._same_child(cands.query_rows, cands.case_rows, scored.probability)
+        scores = self.model.among_candidates(scored, cands.query_rows, same)
+        pairwise_bits = scored.prior_bits + scored.weights.sum(axis=1) + scored.relatives
         proposable = self.cases.proposable[cands.case_rows]
         scores = np.where(proposable, scores, -1.0)
         order = np.lexsort((-scores, cands.query_rows))
@@ -164,6 +212,8 @@ class Matcher:
                         comparison.levels[position],
                         scored.weights[position],
                         scored.prior_bits,
+                        _bits(score) - float(pairwise_bits[position]),
+                        float(scored.relatives[position]),
                     )
                     if explain_all
                     else []
@@ -192,6 +242,8 @@ class Matcher:
             comparison.levels[0],
             scored.weights[0],
             scored.prior_bits,
+            0.0,
+            float(scored.relatives[0]),
         )
         return ScoredMatch(
             trace_id=str(trace.get("trace_id")),

@@ -75,8 +75,11 @@ def explain(
     levels: np.ndarray,
     weights: np.ndarray,
     prior_bits: float,
+    competition_bits: float = 0.0,
+    relatives_bits: float = 0.0,
 ) -> list[dict[str, Any]]:
-    """The evidence list of one pair: the prior, then one entry per feature."""
+    """The evidence list of one pair: the prior, one entry per feature, then how the
+    trace's other candidates (a sibling as like the child sought) change the odds."""
     t_values = side_values(trace, is_case=False)
     c_values = side_values(case, is_case=True)
     evidence: list[dict[str, Any]] = [
@@ -103,4 +106,26 @@ def explain(
                 "weight": round(float(weights[i]), 3),
             }
         )
+    evidence.append(
+        {
+            "feature": "relatives",
+            "label": "Could be a relative",
+            "trace": "",
+            "case": "",
+            "level": None,
+            "verdict": "how much a sibling or cousin would explain the same agreement",
+            "weight": round(relatives_bits, 3),
+        }
+    )
+    evidence.append(
+        {
+            "feature": "other_candidates",
+            "label": "Other candidates",
+            "trace": "",
+            "case": "",
+            "level": None,
+            "verdict": "how well the trace's other candidates fit too",
+            "weight": round(competition_bits, 3),
+        }
+    )
     return evidence

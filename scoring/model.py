@@ -31,6 +31,21 @@ import numpy as np
 from scoring.features import FEATURE_INDEX, FEATURES, Comparison
 
 MODEL_NAME = "fs-1to1-v1"
+# What a true match looks like on the child's own features before any data: an
+# anchor for EM. Without it, traces whose child is not registered but whose sibling
+# is teach EM that a match may well differ in given name and age (the sibling is
+# the best candidate they have). The data moves these (MAP-EM, a Dirichlet prior
+# worth ANCHOR_WEIGHT pseudo-pairs per trace); it cannot flip them.
+M_ANCHORS: dict[str, tuple[float, ...]] = {
+    "given_name": (0.02, 0.03, 0.08, 0.10, 0.77),
+    "birth": (0.01, 0.04, 0.10, 0.60, 0.25),
+    "sex": (0.02, 0.98),
+}
+ANCHOR_WEIGHT = 0.5
+# The child's own features: a brother, sister or cousin agrees on them only by chance.
+# (Identifiers are not among them: the contract's identifiers include relatives'
+# phone numbers, which siblings share.)
+CHILD_FEATURES = frozenset({"given_name", "birth", "sex"})
 TF_CLIP_BITS = 4.0
 _EPS = 1e-6
 
@@ -85,6 +100,11 @@ class Scored:
     probability: np.ndarray
     weights: np.ndarray
     prior_bits: float
+    relatives: np.ndarray
+
+
+def _level_counts(levels: np.ndarray, weights: np.ndarray, n_levels: int) -> np.ndarray:
+    return np.bincount(levels, weights=weights, minlength=n_levels)[:n_levels]
 
 
 def _segment_sum(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -101,8 +121,13 @@ class MatchModel:
         default_factory=lambda: [_favour_top(len(f.levels)) for f in FEATURES]
     )
     s: list[np.ndarray] = field(default_factory=lambda: [_uniform(len(f.levels)) for f in FEATURES])
+    r: list[np.ndarray] = field(
+        default_factory=lambda: [_favour_top(len(f.levels)) for f in FEATURES]
+    )
     u: list[np.ndarray] = field(default_factory=lambda: [_uniform(len(f.levels)) for f in FEATURES])
     prior: float = 0.01
+    share_found: float = 0.7
+    share_relatives: float = 0.02
     fitted_on: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -122,21 +147,25 @@ class MatchModel:
             counts = np.bincount(column[column >= 0], minlength=n_levels)[:n_levels]
             self.u[f] = (counts + 0.5) / (counts.sum() + 0.5 * n_levels)
             self.s[f] = self.u[f].copy()
+            if self.features[f] in CHILD_FEATURES:
+                self.r[f] = self.u[f].copy()
         self.fitted_on["random_pairs"] = int(len(levels))
 
     def _logs(
         self, comparison: Comparison, tf: TermFrequencies | None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """log2 m and log2 s for every pair and feature (0 where a value is missing)."""
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """log2 m, s and r for every pair and feature (0 where a value is missing)."""
         levels = comparison.levels
         log_m = np.zeros(levels.shape)
         log_s = np.zeros(levels.shape)
+        log_r = np.zeros(levels.shape)
         for f in range(len(self.features)):
             column = levels[:, f]
             present = column >= 0
             idx = column[present]
             log_m[present, f] = np.log2(self.m[f] + _EPS)[idx]
             log_s[present, f] = np.log2(self.s[f] + _EPS)[idx]
+            log_r[present, f] = np.log2(self.r[f] + _EPS)[idx]
         if tf is not None:
             for name, tokens in (
                 ("given_name", comparison.given_token),
@@ -151,7 +180,21 @@ class MatchModel:
                     # scale the chance of exact agreement by this name's frequency
                     ratio = np.log2(np.maximum(share[exact], _EPS) / self.u[f][top])
                     log_s[exact, f] += np.clip(ratio, -TF_CLIP_BITS, TF_CLIP_BITS)
-        return log_m, log_s
+        return log_m, log_s, log_r
+
+    def _pair_bits(
+        self, log_m: np.ndarray, log_s: np.ndarray, log_r: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """log2 of L_m / B per pair, with B the background: a relative or a stranger.
+
+        Returns the pair's bits, the per-feature weights log2(m/s), and the relatives
+        correction log2(L_s / B), so that bits = sum(weights) + correction.
+        """
+        weights = log_m - log_s
+        lam = min(max(self.share_relatives, 1e-6), 0.9)
+        rel_vs_stranger = np.log2(lam / (1 - lam)) + (log_r - log_s).sum(axis=1)
+        correction = -np.log2(1 - lam) - np.logaddexp2(0.0, rel_vs_stranger)
+        return weights.sum(axis=1) + correction, weights, correction
 
     def fit(
         self,
@@ -173,37 +216,55 @@ class MatchModel:
         sizes = np.diff(np.r_[starts, n])
         owner = np.repeat(np.arange(len(starts)), sizes)
         found = 0.7  # share of traces whose child is among their candidates
+        anchors = {
+            f: ANCHOR_WEIGHT * len(starts) * np.asarray(M_ANCHORS[name])
+            for f, name in enumerate(self.features)
+            if name in M_ANCHORS
+        }
+        lam_r = self.share_relatives
         for _ in range(iterations):
-            log_m, log_s = self._logs(comparison, tf)
-            bayes = (log_m - log_s).sum(axis=1)
-            # P(pair is the match | trace has one, uniform among its candidates) ...
-            logit = np.log2(found / (1 - found)) - np.log2(sizes)[owner] + bayes
+            log_m, log_s, log_r = self._logs(comparison, tf)
+            self.share_relatives = lam_r
+            bits, _, _ = self._pair_bits(log_m, log_s, log_r)
+            # P(pair is the match): one child per trace, uniform among its candidates
+            logit = np.log2(found / (1 - found)) - np.log2(sizes)[owner] + bits
             top = np.maximum.reduceat(logit, starts)
             top = np.maximum(top, 0.0)
             odds = np.exp2(logit - top[owner])
             none = np.exp2(-top)
             total = _segment_sum(odds, starts) + none
             p = odds / total[owner]
+            # the rest is a relative or a stranger, pair by pair
+            rel_logit = np.log2(lam_r / (1 - lam_r)) + (log_r - log_s).sum(axis=1)
+            p_r = (1 - p) / (1 + np.exp2(-np.clip(rel_logit, -60, 60)))
+            p_s = 1 - p - p_r
             new_found = float(np.clip((1 - none / total).mean(), 0.01, 0.99))
-            shift = abs(new_found - found)
-            found = new_found
+            new_lam = float(np.clip(p_r.sum() / max((1 - p).sum(), 1e-9), 1e-4, 0.5))
+            shift = abs(new_found - found) + abs(new_lam - lam_r)
+            found, lam_r = new_found, new_lam
             for f in range(len(self.features)):
                 column = levels[:, f]
                 present = column >= 0
                 idx = column[present]
                 n_levels = len(self.m[f])
+
                 self.m[f] = _normalise(
-                    np.bincount(idx, weights=p[present], minlength=n_levels)[:n_levels]
+                    _level_counts(idx, p[present], n_levels) + anchors.get(f, 0.0)
                 )
-                self.s[f] = _normalise(
-                    np.bincount(idx, weights=1 - p[present], minlength=n_levels)[:n_levels]
-                )
+                self.s[f] = _normalise(_level_counts(idx, p_s[present], n_levels))
+                if self.features[f] not in CHILD_FEATURES:
+                    self.r[f] = _normalise(_level_counts(idx, p_r[present], n_levels))
             if shift < tol:
                 break
+        self.share_relatives = lam_r
+        self.share_found = found
         # the pairwise prior: matches per candidate pair
         self.prior = float(np.clip(found * len(starts) / n, 1e-6, 0.5))
         self.fitted_on.update(
-            candidate_pairs=int(n), traces=int(len(starts)), traces_with_match=round(found, 4)
+            candidate_pairs=int(n),
+            traces=int(len(starts)),
+            traces_with_match=round(found, 4),
+            relatives_share=round(lam_r, 4),
         )
 
     def fit_m_supervised(self, levels: np.ndarray, is_match: np.ndarray) -> None:
@@ -219,13 +280,48 @@ class MatchModel:
     # --- scoring ----------------------------------------------------------------
 
     def score(self, comparison: Comparison, tf: TermFrequencies | None = None) -> Scored:
-        """Posterior match probability of each pair, with its prior and weights in bits."""
-        log_m, log_s = self._logs(comparison, tf)
-        weights = log_m - log_s
+        """Pairwise match probability, with its prior, weights and relatives correction.
+
+        log2 odds = prior bits + sum of weights (log2 m/s per feature) + correction,
+        the correction saying how much a relative would explain the same agreement.
+        """
+        log_m, log_s, log_r = self._logs(comparison, tf)
+        bits, weights, correction = self._pair_bits(log_m, log_s, log_r)
         prior_bits = float(np.log2(self.prior / (1 - self.prior)))
-        logit = prior_bits + weights.sum(axis=1)
+        logit = prior_bits + bits
         probability = 1.0 / (1.0 + np.exp2(-np.clip(logit, -60, 60)))
-        return Scored(probability, weights, prior_bits)
+        return Scored(probability, weights, prior_bits, correction)
+
+    def among_candidates(
+        self, scored: Scored, query_rows: np.ndarray, same_child: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Probability that each pair is the match, given all of its trace's candidates.
+
+        The pairwise posterior judges a pair alone, and siblings who share parents,
+        surname and place score nearly as high as the child. Here candidates compete
+        for the one child sought, as in the EM: p_j = odds_j / (1 + sum_k odds_k).
+        `same_child[p]` names, for pair p, the pair it was grouped with (itself when
+        none): the same child registered twice does not compete with itself, so the
+        group's probabilities add up. Pairs must be grouped by trace.
+        """
+        n = len(query_rows)
+        if n == 0:
+            return np.zeros(0)
+        starts = np.r_[0, np.flatnonzero(query_rows[1:] != query_rows[:-1]) + 1]
+        sizes = np.diff(np.r_[starts, n])
+        owner = np.repeat(np.arange(len(starts)), sizes)
+        found = min(max(self.share_found, 0.01), 0.99)
+        bits = scored.weights.sum(axis=1) + scored.relatives
+        logit = np.log2(found / (1 - found)) - np.log2(sizes)[owner] + bits
+        top = np.maximum(np.maximum.reduceat(logit, starts), 0.0)
+        odds = np.exp2(logit - top[owner])
+        total = _segment_sum(odds, starts) + np.exp2(-top)
+        p = odds / total[owner]
+        if same_child is not None:
+            grouped = p.copy()
+            np.add.at(grouped, same_child, np.where(same_child != np.arange(n), p, 0.0))
+            p = np.minimum(grouped[same_child], 1.0)
+        return p
 
     # --- persistence ------------------------------------------------------------
 
@@ -237,8 +333,11 @@ class MatchModel:
                 "levels": [len(m) for m in self.m],
                 "m": [m.tolist() for m in self.m],
                 "s": [x.tolist() for x in self.s],
+                "r": [x.tolist() for x in self.r],
+                "share_relatives": self.share_relatives,
                 "u": [u.tolist() for u in self.u],
                 "prior": self.prior,
+                "share_found": self.share_found,
                 "fitted_on": self.fitted_on,
             }
         )
@@ -265,8 +364,11 @@ class MatchModel:
             features=tuple(expected),
             m=arrays("m"),
             s=arrays("s"),
+            r=arrays("r"),
+            share_relatives=float(data["share_relatives"]),
             u=arrays("u"),
             prior=float(data["prior"]),
+            share_found=float(data.get("share_found", 0.7)),
             fitted_on=dict(data.get("fitted_on", {})),
         )
 

@@ -7,11 +7,15 @@ globals), so tests and `ftr serve` make apps the same way.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
+from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from starlette.middleware.sessions import SessionMiddleware
@@ -118,6 +122,32 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+_REQUIRED = re.compile(r"^(\w+) is required$")
+
+
+def clear_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """Validation errors worded as the import reports them (`case_store.records`):
+    no "Value error, " prefix, and a missing required column named in `loc`."""
+    out: list[dict[str, Any]] = []
+    for error in errors:
+        loc = list(error.get("loc", ()))
+        message = str(error.get("msg", "")).removeprefix("Value error, ")
+        if error.get("type") == "missing":
+            message = "required value is missing"
+        required = _REQUIRED.match(message)
+        if required and loc and loc[0] == "body" and loc[-1] != required.group(1):
+            loc.append(required.group(1))
+        out.append(
+            {
+                "type": error.get("type", "value_error"),
+                "loc": loc,
+                "msg": message,
+                "input": jsonable_encoder(error.get("input")),
+            }
+        )
+    return out
+
+
 def create_app(settings: Settings, *, store: pipeline.Store | None = None) -> FastAPI:
     """The whole service for `settings` (opens and migrates the store unless given)."""
     from service.web import pages  # the pages import the API's helpers
@@ -174,6 +204,10 @@ def create_app(settings: Settings, *, store: pipeline.Store | None = None) -> Fa
     app.include_router(admin.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(request: Request, exc: RequestValidationError) -> Any:
+        return JSONResponse(status_code=422, content={"detail": clear_errors(exc.errors())})
 
     @app.exception_handler(pages.LoginRequired)
     def _login_required(request: Request, exc: pages.LoginRequired) -> Any:

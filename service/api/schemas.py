@@ -10,12 +10,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from case_store.records import CaseRecord, TraceRecord
 
 T = TypeVar("T")
 
+def _utc(value: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive timestamps; the store writes UTC, so say so (RFC 3339)."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+
+
+UtcDateTime = Annotated[dt.datetime, AfterValidator(_utc)]
 Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\x00/]+$")]
 Note = Annotated[str | None, Field(None, max_length=4000, description="Free text, kept.")]
 Role = Literal["tracing_officer", "supervisor", "admin"]  # = case_store.models.ROLES
@@ -132,8 +138,8 @@ class _RecordMeta(BaseModel):
     workflow: str = Field(description="open, matched (a confirmed match) or reunified.")
     proposable: bool = Field(description="Whether the record takes part in proposals.")
     content_hash: str = Field(description="Digest of the contract values; changes on edit.")
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
 
 
 class CaseOut(_RecordMeta):
@@ -190,6 +196,15 @@ class TraceOut(_RecordMeta):
     status: str | None = None
 
 
+class RequestTraceIn(TraceIn):
+    """A trace inside a tracing request: the request gives its id, inquirer and date."""
+
+    @model_validator(mode="after")
+    def _required(self) -> RequestTraceIn:  # type: ignore[override]
+        """Overrides TraceRecord's: the inquiry date comes from the request."""
+        return self
+
+
 class TracingRequestIn(_Clean):
     """An inquirer looking for one or more children, optionally with its traces.
 
@@ -215,7 +230,7 @@ class TracingRequestIn(_Clean):
     inquirer_relation: Annotated[str | None, Field(max_length=64)] = None
     inquiry_date: dt.date = Field(description="ISO 8601 date the request was made.")
     agency_id: Id | None = None
-    traces: list[TraceIn] = Field(default_factory=list, max_length=50)
+    traces: list[RequestTraceIn] = Field(default_factory=list, max_length=50)
 
 
 class TracingRequestUpdate(_Clean):
@@ -233,7 +248,7 @@ class TracingRequestOut(BaseModel):
     inquirer_relation: str | None
     inquiry_date: str | None
     agency_id: str | None
-    created_at: dt.datetime
+    created_at: UtcDateTime
     trace_ids: list[str]
 
 
@@ -282,7 +297,7 @@ class PotentialMatchOut(BaseModel):
     rank: int
     likelihood: str
     model_version: str
-    computed_at: dt.datetime
+    computed_at: UtcDateTime
     stale: bool = Field(description="A record changed since; the next re-score replaces it.")
     state: str = Field(description="open, confirmed, rejected, unsure or reunified.")
     version: int = Field(description="Send as expected_version with the next decision.")
@@ -311,7 +326,7 @@ class DecisionOut(BaseModel):
     verdict: str = Field(description="confirmed, rejected, unsure, reunified or undone.")
     state: str = Field(description="The pair's state after this entry.")
     decided_by: str
-    decided_at: dt.datetime
+    decided_at: UtcDateTime
     note: str | None
     score: float | None
     model_version: str | None
@@ -499,7 +514,7 @@ class UserOut(BaseModel):
     agency_id: str | None
     is_service: bool
     active: bool
-    created_at: dt.datetime
+    created_at: UtcDateTime
 
 
 class TokenIn(_Clean):
@@ -509,8 +524,8 @@ class TokenIn(_Clean):
 class TokenOut(BaseModel):
     id: int
     label: str | None
-    created_at: dt.datetime
-    revoked_at: dt.datetime | None
+    created_at: UtcDateTime
+    revoked_at: UtcDateTime | None
 
 
 class TokenCreated(BaseModel):
@@ -549,7 +564,7 @@ class AgencyIn(_Clean):
 class AgencyOut(BaseModel):
     agency_id: str
     name: str
-    created_at: dt.datetime
+    created_at: UtcDateTime
 
 
 class ShareIn(_Clean):
@@ -568,13 +583,13 @@ class ShareIn(_Clean):
 class ShareOut(BaseModel):
     owner_agency_id: str
     viewer_agency_id: str
-    created_at: dt.datetime
+    created_at: UtcDateTime
     created_by: str | None
 
 
 class AuditOut(BaseModel):
     id: int
-    at: dt.datetime
+    at: UtcDateTime
     actor: str
     action: str
     object_type: str | None

@@ -1,0 +1,165 @@
+"""Creating, updating and listing records through the API, and ad-hoc matching."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from svc_world import build_world
+
+from service.adhoc import MatcherCache
+
+
+@pytest.mark.parametrize(
+    ("body", "column", "words"),
+    [
+        ({"registration_date": "2024-05-01"}, "case_id", "required"),
+        ({"case_id": "X1"}, "registration_date", "required"),
+        ({"case_id": "X1", "registration_date": "01/05/2024"}, "registration_date", "ISO 8601"),
+        ({"case_id": "X1", "registration_date": "2024-05-01", "age": "seven"}, "age", "number"),
+        ({"case_id": "X1", "registration_date": "2024-05-01", "sex": "boy"}, "sex", "female"),
+        ({"case_id": "X1", "registration_date": "2024-05-01", "status": "lost"}, "status", "open"),
+        ({"case_id": "X1", "registration_date": "2024-05-01", "given_name": "a\x00b"}, None, "NUL"),
+        ({"case_id": "x" * 129, "registration_date": "2024-05-01"}, "case_id", "128"),
+    ],
+)
+def test_invalid_records_get_a_clear_422(shared_world, body, column, words) -> None:
+    answer = shared_world.client.post(
+        "/v1/cases", json=body, headers=shared_world.auth("officer_a")
+    )
+    assert answer.status_code == 422
+    problems = answer.json()["detail"]
+    assert any((column is None or column in p["loc"]) and words in p["msg"] for p in problems), (
+        problems
+    )
+
+
+def test_create_read_update_list_a_case(shared_world) -> None:
+    world, officer = shared_world, shared_world.auth("officer_a")
+    body = {
+        "case_id": "API-C1",
+        "registration_date": "2024-06-02",
+        "given_name": "Олена",
+        "family_name": "Бондаренко",
+        "age": 6,
+        "age_estimated": True,
+        "language": ["uk", "ru"],
+    }
+    created = world.client.post("/v1/cases", json=body, headers=officer)
+    assert created.status_code == 201, created.text
+    stored = created.json()
+    # JSON numbers, booleans and lists are stored as the contract's text.
+    assert (stored["age"], stored["age_estimated"], stored["language"]) == ("6", "true", "uk|ru")
+    assert stored["agency_id"] == "a" and stored["workflow"] == "open"
+    assert world.client.post("/v1/cases", json=body, headers=officer).status_code == 409
+    update = {**body, "current_location": "Poland > Lublin"}
+    del update["case_id"]
+    changed = world.client.put("/v1/cases/API-C1", json=update, headers=officer).json()
+    assert changed["current_location"] == "Poland > Lublin"
+    assert changed["content_hash"] != stored["content_hash"]
+    # (SQLite folds case for ASCII only, so the query keeps the capital.)
+    found = world.client.get("/v1/cases?q=Бондар", headers=officer).json()
+    assert [c["case_id"] for c in found["items"]] == ["API-C1"]
+    mismatch = world.client.put("/v1/cases/API-C1", json={**body, "case_id": "X"}, headers=officer)
+    assert mismatch.status_code == 422
+    # Only an admin assigns records to another agency.
+    moved = world.client.put("/v1/cases/API-C1", json={**update, "agency_id": "b"}, headers=officer)
+    assert moved.status_code == 403
+    moved = world.client.put(
+        "/v1/cases/API-C1", json={**update, "agency_id": "b"}, headers=world.auth("admin")
+    )
+    assert moved.json()["agency_id"] == "b"
+    assert world.client.get("/v1/cases/API-C1", headers=officer).status_code == 404
+
+
+def test_a_tracing_request_with_traces_shares_its_inquirer(shared_world) -> None:
+    world, officer = shared_world, shared_world.auth("officer_a")
+    body = {
+        "request_id": "API-R1",
+        "inquirer_name": "Halyna Melnyk",
+        "inquirer_relation": "mother",
+        "inquiry_date": "2024-04-02",
+        "traces": [
+            {"trace_id": "API-T1", "given_name": "Ivan", "family_name": "Melnyk", "sex": "m"},
+            {"trace_id": "API-T2", "given_name": "Iryna", "family_name": "Melnyk", "sex": "f"},
+        ],
+    }
+    created = world.client.post("/v1/tracing-requests", json=body, headers=officer)
+    assert created.status_code == 201, created.text
+    assert created.json()["trace_ids"] == ["API-T1", "API-T2"]
+    trace = world.client.get("/v1/traces/API-T2", headers=officer).json()
+    assert (trace["inquirer_name"], trace["request_id"]) == ("Halyna Melnyk", "API-R1")
+    update = {"inquirer_name": "Halyna Melnyk-Shevchuk", "inquiry_date": "2024-04-02"}
+    world.client.put("/v1/tracing-requests/API-R1", json=update, headers=officer)
+    trace = world.client.get("/v1/traces/API-T1", headers=officer).json()
+    assert trace["inquirer_name"] == "Halyna Melnyk-Shevchuk"
+    repeated = {**body, "request_id": "API-R2", "traces": [body["traces"][0]] * 2}
+    answer = world.client.post("/v1/tracing-requests", json=repeated, headers=officer)
+    assert answer.status_code == 422
+
+
+def test_a_new_trace_gets_proposals_without_a_batch_run(template_db: Path, tmp_path) -> None:
+    world = build_world(template_db, tmp_path, rescore_on_change=True)
+    try:
+        officer = world.auth("officer_a")
+        case = world.client.get(f"/v1/cases/{world.ids['case_n']}", headers=officer).json()
+        trace = {
+            "trace_id": "API-NEW",
+            "inquiry_date": case["registration_date"],
+            "given_name": case["given_name"],
+            "family_name": case["family_name"],
+            "sex": case["sex"],
+            "date_of_birth": case["date_of_birth"],
+            "age": case["age"],
+            "father_name": case["father_name"],
+            "mother_name": case["mother_name"],
+            "place_of_origin": case["place_of_origin"],
+        }
+        assert world.client.post("/v1/traces", json=trace, headers=officer).status_code == 201
+        proposals = world.client.get("/v1/traces/API-NEW/matches", headers=officer).json()
+        assert proposals and proposals[0]["case_id"] == case["case_id"]
+        assert proposals[0]["rank"] == 1
+        assert proposals[0]["evidence"][0]["feature"] == "prior"
+    finally:
+        world.client.close()
+        world.store.engine.dispose()
+
+
+def test_adhoc_queries_respect_limit_threshold_and_visibility(shared_world) -> None:
+    world = shared_world
+    case = world.client.get(f"/v1/cases/{world.ids['case_a']}", headers=world.auth("admin"))
+    case = case.json()
+    query = {k: case[k] for k in ("given_name", "family_name", "sex", "date_of_birth")}
+    body = {
+        "queries": [
+            {"id": "wide", "limit": 5, "threshold": 0.0, "trace": query},
+            {"id": "one", "limit": 1, "trace": query},
+            {"id": "strict", "limit": 5, "threshold": 1.0, "trace": query},
+        ]
+    }
+    cache: MatcherCache = world.app.state.services.matchers
+    builds = cache.builds
+    answer = world.client.post("/v1/match", json=body, headers=world.auth("officer_a"))
+    assert answer.status_code == 200, answer.text
+    results = {r["id"]: r["matches"] for r in answer.json()["results"]}
+    assert results["wide"][0]["case_id"] == case["case_id"]
+    assert 1 <= len(results["wide"]) <= 5 and len(results["one"]) == 1
+    assert [m["rank"] for m in results["wide"]] == list(range(1, len(results["wide"]) + 1))
+    assert results["strict"] == [] or all(m["score"] >= 1.0 for m in results["strict"])
+    assert results["wide"][0]["evidence"]
+    # Officer b may not see agency a's case: it is never returned to them.
+    other = world.client.post("/v1/match", json=body, headers=world.auth("officer_b")).json()
+    assert case["case_id"] not in {m["case_id"] for r in other["results"] for m in r["matches"]}
+    # The same scope reuses its matcher; a change to the cases rebuilds it.
+    world.client.post("/v1/match", json=body, headers=world.auth("supervisor_a"))
+    assert cache.builds == builds + 2
+    world.client.post(
+        "/v1/cases",
+        json={"case_id": "ADHOC-1", "registration_date": "2024-06-01"},
+        headers=world.auth("officer_a"),
+    )
+    world.client.post("/v1/match", json=body, headers=world.auth("officer_a"))
+    assert cache.builds == builds + 3
+    repeated = {"queries": [{"id": "x", "trace": query}, {"id": "x", "trace": query}]}
+    answer = world.client.post("/v1/match", json=repeated, headers=world.auth("officer_a"))
+    assert answer.status_code == 422
