@@ -50,6 +50,19 @@ class ScoredMatch:
     evidence: list[dict[str, Any]]
 
 
+def child_identity_agrees(levels: np.ndarray) -> np.ndarray:
+    """Whether a pair may be called `likely`: the child's own identity must not conflict.
+
+    Family evidence (parents, surname, place, a relative's phone) is shared by
+    brothers and sisters, and the model's independence assumption lets it pile up.
+    A wrong `likely` can hand a child to the wrong adult, so a pair whose given name
+    differs outright, whose ages are far apart or whose sex differs stays `possible`
+    for a person to judge, however high its score.
+    """
+    given, birth, sex = levels[:, 0], levels[:, 2], levels[:, 3]
+    return (given != 0) & (birth != 0) & (sex != 0)
+
+
 SAME_CHILD = 0.99  # pairwise probability above which two cases are one child
 
 
@@ -189,6 +202,7 @@ class Matcher:
         same = self._same_child(cands.query_rows, cands.case_rows, scored.probability)
         scores = self.model.among_candidates(scored, cands.query_rows, same)
         pairwise_bits = scored.prior_bits + scored.weights.sum(axis=1) + scored.relatives
+        identity = child_identity_agrees(comparison.levels)
         proposable = self.cases.proposable[cands.case_rows]
         scores = np.where(proposable, scores, -1.0)
         order = np.lexsort((-scores, cands.query_rows))
@@ -202,6 +216,8 @@ class Matcher:
                 likelihood = self.thresholds.likelihood(score)
                 if likelihood is None:
                     break
+                if likelihood == "likely" and not identity[position]:
+                    likelihood = "possible"
                 rank += 1
                 q = int(cands.query_rows[position])
                 c = int(cands.case_rows[position])
@@ -245,11 +261,14 @@ class Matcher:
             0.0,
             float(scored.relatives[0]),
         )
+        likelihood = self.thresholds.likelihood(score) or "below possible"
+        if likelihood == "likely" and not child_identity_agrees(comparison.levels)[0]:
+            likelihood = "possible"
         return ScoredMatch(
             trace_id=str(trace.get("trace_id")),
             case_id=str(case.get("case_id")),
             score=score,
             rank=0,
-            likelihood=self.thresholds.likelihood(score) or "below possible",
+            likelihood=likelihood,
             evidence=evidence,
         )

@@ -46,6 +46,9 @@ ANCHOR_WEIGHT = 0.5
 # (Identifiers are not among them: the contract's identifiers include relatives'
 # phone numbers, which siblings share.)
 CHILD_FEATURES = frozenset({"given_name", "birth", "sex"})
+# At most this share of a trace's non-matching candidates are relatives: without a
+# bound the class drifts into "strangers with a similar name".
+MAX_RELATIVES = 0.2
 TF_CLIP_BITS = 4.0
 _EPS = 1e-6
 
@@ -239,7 +242,7 @@ class MatchModel:
             p_r = (1 - p) / (1 + np.exp2(-np.clip(rel_logit, -60, 60)))
             p_s = 1 - p - p_r
             new_found = float(np.clip((1 - none / total).mean(), 0.01, 0.99))
-            new_lam = float(np.clip(p_r.sum() / max((1 - p).sum(), 1e-9), 1e-4, 0.5))
+            new_lam = float(np.clip(p_r.sum() / max((1 - p).sum(), 1e-9), 1e-4, MAX_RELATIVES))
             shift = abs(new_found - found) + abs(new_lam - lam_r)
             found, lam_r = new_found, new_lam
             for f in range(len(self.features)):

@@ -148,6 +148,34 @@ def clear_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
     return out
 
 
+def describe_malformed_bodies(app: FastAPI) -> None:
+    """Document the 400 FastAPI gives for a body that is not JSON at all (a body that
+    is JSON but invalid gets 422), on every operation that takes a body."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            spec = build()
+            for item in spec.get("paths", {}).values():
+                for operation in item.values():
+                    if isinstance(operation, dict) and "requestBody" in operation:
+                        operation["responses"].setdefault(
+                            "400",
+                            {
+                                "description": "The body is not JSON (or not a form).",
+                                "content": {
+                                    "application/json": {
+                                        "schema": {"$ref": "#/components/schemas/Error"}
+                                    }
+                                },
+                            },
+                        )
+            app.openapi_schema = spec
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(settings: Settings, *, store: pipeline.Store | None = None) -> FastAPI:
     """The whole service for `settings` (opens and migrates the store unless given)."""
     from service.web import pages  # the pages import the API's helpers
@@ -204,6 +232,8 @@ def create_app(settings: Settings, *, store: pipeline.Store | None = None) -> Fa
     app.include_router(admin.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
+
+    describe_malformed_bodies(app)
 
     @app.exception_handler(RequestValidationError)
     def _invalid(request: Request, exc: RequestValidationError) -> Any:

@@ -13,6 +13,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -31,16 +32,20 @@ CHECKS = [
 EXAMPLES = 25
 
 
-def _operations() -> list[tuple[str, str]]:
-    """Every API operation, from the description itself (no store is touched)."""
+def _operations() -> list[tuple[str, str, GenerationMode]]:
+    """Every API operation, from the description itself (no store is touched): valid
+    requests for all, invalid ones for those that take parameters or a body."""
     spec = create_app(settings_for("sqlite://")).openapi()
-    return [
-        (method.upper(), path)
-        for path, item in spec["paths"].items()
+    found = []
+    for path, item in spec["paths"].items():
         # The review pages are HTML forms for browsers; test_pages.py covers them.
-        if path.startswith("/v1/") or path == "/healthz"
-        for method in item
-    ]
+        if not (path.startswith("/v1/") or path == "/healthz"):
+            continue
+        for method, operation in item.items():
+            found.append((method.upper(), path, GenerationMode.POSITIVE))
+            if operation.get("parameters") or operation.get("requestBody"):
+                found.append((method.upper(), path, GenerationMode.NEGATIVE))
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -52,12 +57,15 @@ def fuzz_world(template_db: Path, tmp_path_factory: pytest.TempPathFactory):
     world.store.engine.dispose()
 
 
-@pytest.mark.parametrize(("method", "path"), _operations())
-def test_api_answers_within_its_description(fuzz_world, method: str, path: str) -> None:
+@pytest.mark.parametrize(("method", "path", "mode"), _operations())
+def test_api_answers_within_its_description(
+    fuzz_world, method: str, path: str, mode: GenerationMode
+) -> None:
+    """Valid requests and invalid ones (which must be refused with a 4xx, never a 5xx)."""
     operation = fuzz_world.schema[path][method]
     headers = fuzz_world.auth("admin")
 
-    @given(case=operation.as_strategy())
+    @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
         max_examples=EXAMPLES,
         deadline=None,
