@@ -113,10 +113,12 @@ def compare_name_part(
     exact = exact_any.any(axis=1)
     # the token that agreed exactly (the rarest one is looked up later for TF)
     exact_token = np.where(exact_any, part, PAD).max(axis=1)
+    # formal names behind a nickname are compared by skeleton: Nastia gives
+    # "anastasia", which must meet "Anastasiya" written another way
     nickname = (
-        _any_equal(part_nick, other_names)
-        | _any_equal(part, other_nick)
-        | _any_equal(part_nick, other_nick)
+        sim.same_key(part_nick, other_names).any(axis=(1, 2))
+        | sim.same_key(part, other_nick).any(axis=(1, 2))
+        | sim.same_key(part_nick, other_nick).any(axis=(1, 2))
     )
     best = jw.max(axis=(1, 2))
     sound = same_key.any(axis=(1, 2))
@@ -168,12 +170,19 @@ def person_similarity(sim: TokenSimilarity, a: np.ndarray, b: np.ndarray) -> np.
     Tokens with the same skeleton count as at least 0.95 (a transliteration)."""
     jw = sim.pairwise(a, b)
     pairwise = np.where(sim.same_key(a, b), np.maximum(jw, 0.95), jw)
-    best = pairwise.max(axis=2)
-    valid = a != PAD
-    count = valid.sum(axis=1)
-    total = np.where(valid, np.maximum(best, 0.0), 0.0).sum(axis=1)
-    out = np.where(count > 0, total / np.maximum(count, 1), -1.0)
-    out[~_has(b)] = -1.0
+    count_a = (a != PAD).sum(axis=1)
+    count_b = (b != PAD).sum(axis=1)
+    # mean over a's tokens of their best match in b, and the other way round: a name
+    # given in part ("Rana" for "Rana al-Sayed") agrees on what it says
+    best_a = np.where(a != PAD, np.maximum(pairwise.max(axis=2), 0.0), 0.0).sum(axis=1)
+    best_b = np.where(b != PAD, np.maximum(pairwise.max(axis=1), 0.0), 0.0).sum(axis=1)
+    mean_a = best_a / np.maximum(count_a, 1)
+    mean_b = best_b / np.maximum(count_b, 1)
+    out = np.maximum(mean_a, mean_b)
+    # ... but a partial name cannot be "the same" as a full one, only similar
+    partial = count_a != count_b
+    out = np.where(partial, np.minimum(out, 0.96), out)
+    out = np.where((count_a > 0) & (count_b > 0), out, -1.0)
     return out.astype(np.float32)
 
 

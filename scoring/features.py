@@ -82,6 +82,20 @@ def _max_person(sim: TokenSimilarity, a: np.ndarray, *bs: np.ndarray) -> np.ndar
     return best
 
 
+def _parent_levels(
+    sim: TokenSimilarity, sought: np.ndarray, parent: np.ndarray, caregiver: np.ndarray
+) -> np.ndarray:
+    """A parent named on the trace against the case's parent of that role.
+
+    The case's caregiver counts only when it agrees (the caregiver is often an aunt,
+    a neighbour or a foster family, which says nothing against the parent).
+    """
+    direct = person_levels(person_similarity(sim, sought, parent))
+    via_caregiver = person_levels(person_similarity(sim, sought, caregiver))
+    via_caregiver = np.where(via_caregiver == 0, NULL, via_caregiver)
+    return np.maximum(direct, via_caregiver)
+
+
 def compare_pairs(
     sim: TokenSimilarity,
     traces: Encoded,
@@ -111,11 +125,13 @@ def compare_pairs(
     )
     levels[:, 3] = compare_sex(traces.sex[t], cases.sex[c])
     c_mother, c_father, c_care = cases.mother[c], cases.father[c], cases.other_adult[c]
-    levels[:, 4] = person_levels(_max_person(sim, traces.mother[t], c_mother, c_care))
-    levels[:, 5] = person_levels(_max_person(sim, traces.father[t], c_father, c_care))
-    # the inquirer, when not a parent already compared above, against the case's adults
+    levels[:, 4] = _parent_levels(sim, traces.mother[t], c_mother, c_care)
+    levels[:, 5] = _parent_levels(sim, traces.father[t], c_father, c_care)
+    # the inquirer, when not a parent already compared above, against the case's adults:
+    # the caregiver is often someone else, so only agreement is evidence
     inquirer = np.where((traces.relation[t] == 0)[:, None], traces.other_adult[t], PAD)
-    levels[:, 6] = person_levels(_max_person(sim, inquirer, c_care, c_mother, c_father))
+    inquirer_levels = person_levels(_max_person(sim, inquirer, c_care, c_mother, c_father))
+    levels[:, 6] = np.where(inquirer_levels == 0, NULL, inquirer_levels)
     levels[:, 7] = compare_place(sim, traces.origin[t], cases.origin[c])
     levels[:, 8] = compare_place(sim, traces.separation[t], cases.separation[c])
     levels[:, 9] = compare_sets(

@@ -91,9 +91,20 @@ def _uniform(levels: int) -> np.ndarray:
     return np.full(levels, 1.0 / levels)
 
 
+MIN_LEVEL_PROBABILITY = 0.004
+
+
 def _normalise(counts: np.ndarray, floor: float = 0.01) -> np.ndarray:
+    """Counts to probabilities, never below MIN_LEVEL_PROBABILITY.
+
+    A level never seen among the matches of one data set (a mother's name written
+    differently, say) will be seen in the next: the floor caps any one feature's
+    veto at about -8 bits, so no single field can sink a true match on its own.
+    """
     counts = counts + floor
-    return counts / counts.sum()
+    p = counts / counts.sum()
+    p = np.maximum(p, MIN_LEVEL_PROBABILITY)
+    return p / p.sum()
 
 
 @dataclass

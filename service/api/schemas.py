@@ -16,6 +16,7 @@ from case_store.records import CaseRecord, TraceRecord
 
 T = TypeVar("T")
 
+
 def _utc(value: dt.datetime) -> dt.datetime:
     """SQLite hands back naive timestamps; the store writes UTC, so say so (RFC 3339)."""
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value

@@ -9,7 +9,9 @@ token. They share the API's access rule, decision logic and audit trail.
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
+import unicodedata
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -21,7 +23,7 @@ from sqlalchemy import select
 
 from case_store import decisions
 from case_store.models import Agency, Case, PotentialMatch, Trace, User
-from matching.normalize import fold
+from matching.normalize import fold, parse_sex
 from service import audit, auth
 from service.api import matches, schemas, views
 from service.api.deps import Services, get_services, remote_addr
@@ -66,15 +68,41 @@ class LoginRequired(Exception):
     """Raised by page dependencies; the app answers with a redirect to /login."""
 
 
+_WORDS = re.compile(r"(\w+)")
+
+
 def latin(value: str | None) -> str:
-    """The Latin transliteration shown beside a value written in another script."""
+    """The Latin transliteration shown beside a value written in another script.
+
+    Word by word (`matching.normalize.fold`), keeping the separators of place paths
+    and lists, capitalised unless the original word was lowercase (Arabic script has
+    no case; names read better capitalised). Empty when nothing is in another script.
+    """
     if not value or value.isascii():
         return ""
-    return fold(value)
+    parts, foreign = [], False
+    for piece in _WORDS.split(value):
+        if piece and _WORDS.fullmatch(piece) and _other_script(piece):
+            foreign = True
+            folded = fold(piece)
+            parts.append(folded if piece[0].islower() else folded.title())
+        else:
+            parts.append(piece)
+    return "".join(parts) if foreign else ""
 
 
-def _same(a: str | None, b: str | None) -> bool:
-    return bool(a and b) and fold(a or "") == fold(b or "")
+def _other_script(word: str) -> bool:
+    """Letters outside the Latin script (María needs no transliteration; Марія does)."""
+    return any(c.isalpha() and not unicodedata.name(c, "").startswith("LATIN") for c in word)
+
+
+def _same(a: str | None, b: str | None, label: str = "") -> bool:
+    """Whether two recorded values agree once transliterated (sex: f = female)."""
+    if not (a and b):
+        return False
+    if label == "Sex":
+        return parse_sex(a) == parse_sex(b)
+    return fold(a) == fold(b)
 
 
 templates.env.filters["latin"] = latin
@@ -345,7 +373,7 @@ def _compare_context(
             "label": label,
             "trace": trace.get(t) if t else None,
             "case": case.get(c) if c else None,
-            "same": _same(trace.get(t) if t else None, case.get(c) if c else None),
+            "same": _same(trace.get(t) if t else None, case.get(c) if c else None, label),
         }
         for label, t, c in COMPARED
     ]

@@ -29,7 +29,7 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
-EXAMPLES = 25
+EXAMPLES = 10
 
 
 def _operations() -> list[tuple[str, str, GenerationMode]]:
