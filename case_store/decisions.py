@@ -26,9 +26,10 @@ from sqlalchemy import ColumnElement, Select, and_, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from case_store.fields import VERDICTS as FIELD_VERDICTS
 from case_store.models import Case, Decision, DecisionEntry, PairState, Trace, utcnow
 
-VERDICTS: tuple[str, ...] = ("confirmed", "rejected", "unsure")
+VERDICTS = FIELD_VERDICTS  # confirmed, rejected, unsure
 REUNIFIED = "reunified"
 UNDONE = "undone"
 OPEN = "open"

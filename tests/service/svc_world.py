@@ -75,12 +75,20 @@ def _copy_db(template: Path, target: Path) -> None:
             shutil.copyfile(source, Path(str(target) + suffix))
 
 
-def build_world(template: Path, tmp: Path, **settings: object) -> World:
-    """Copy the template, add agencies, sharing, users and agency-owned records."""
-    db = tmp / "ftr.db"
-    _copy_db(template, db)
-    url = f"sqlite:///{db}"
-    store = pipeline.Store.open(url)
+def build_world(template: Path, tmp: Path, url: str | None = None, **settings: object) -> World:
+    """Copy the template (or, for another database at `url`, import and match the data
+    it was made from), then add agencies, sharing, users and agency-owned records."""
+    if url is None:
+        db = tmp / "ftr.db"
+        _copy_db(template, db)
+        url = f"sqlite:///{db}"
+        store = pipeline.Store.open(url)
+    else:
+        store = pipeline.Store.open(url)
+        data = template.parent / "data"
+        pipeline.import_file(store, "cases", data / "cases.csv")
+        pipeline.import_file(store, "traces", data / "traces.csv")
+        pipeline.rescore(store, full=True)
     tokens: dict[str, str] = {}
     user_ids: dict[str, int] = {}
     ids: dict[str, str] = {}

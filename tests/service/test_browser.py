@@ -168,6 +168,18 @@ def test_officer_logs_in_compares_a_pair_and_confirms_it(server) -> None:
             shot = SCREENSHOT.with_suffix(".tmp.png")
             page.screenshot(path=str(shot), full_page=True)
             shutil.move(shot, SCREENSHOT)
+
+            # On a tablet held upright the decision panel goes below the records, and
+            # nothing needs sideways scrolling.
+            page.set_viewport_size({"width": 820, "height": 1180})
+            page.reload()
+            records = page.locator("section.records").bounding_box()
+            decide = page.locator("aside.decide").bounding_box()
+            assert records and decide and decide["y"] >= records["y"] + records["height"]
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 1
         finally:
             browser.close()
     assert SCREENSHOT.stat().st_size < 600_000
