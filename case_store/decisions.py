@@ -290,6 +290,33 @@ def case_workflow(session: Session, case_ids: Iterable[str]) -> dict[str, str]:
     return result
 
 
+def awaits_decision(state: PairState | None, trace_hash: str, case_hash: str) -> bool:
+    """Whether a proposal is for the officers to decide: never decided, every decision
+    undone, or rejected before either record changed (the rejection has lapsed)."""
+    if state is None or state.state == OPEN:
+        return True
+    return state.state == "rejected" and (
+        state.trace_hash != trace_hash or state.case_hash != case_hash
+    )
+
+
+def decided_clause(trace_id: Any, case_id: Any) -> ColumnElement[bool]:
+    """SQL twin of `not awaits_decision`, for a query that joins `traces` and `cases`
+    (whose content hashes it correlates to)."""
+    return exists(
+        select(PairState.trace_id).where(
+            PairState.trace_id == trace_id,
+            PairState.case_id == case_id,
+            PairState.state != OPEN,
+            ~and_(
+                PairState.state == "rejected",
+                (PairState.trace_hash != Trace.content_hash)
+                | (PairState.case_hash != Case.content_hash),
+            ),
+        )
+    )
+
+
 def suppressed_clause(trace_id: Any, case_id: Any) -> ColumnElement[bool]:
     """SQL: the pair (given as columns) is rejected and neither record changed since.
 

@@ -11,10 +11,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import Select, case, exists, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 
 from case_store import decisions, repository
-from case_store.models import Case, PairState, PotentialMatch, Trace
+from case_store.models import Case, PotentialMatch, Trace
 from scoring.engine import ScoredMatch
 from service import adhoc, audit, pipeline
 from service.api import schemas, views
@@ -43,17 +43,12 @@ def open_proposals(
     agency_id: str | None = None,
     location: str | None = None,
 ) -> Select[Any]:
-    """Current proposals nobody has decided yet, on traces still being traced.
+    """Current proposals awaiting a decision (none yet, all undone, or a rejection that
+    lapsed when a record changed), on traces still being traced.
 
     Shared by the API queue and the review page's queue; the caller applies `readable`.
     """
-    undecided = ~exists(
-        select(PairState.trace_id).where(
-            PairState.trace_id == PotentialMatch.trace_id,
-            PairState.case_id == PotentialMatch.case_id,
-            PairState.state != decisions.OPEN,
-        )
-    )
+    undecided = ~decisions.decided_clause(PotentialMatch.trace_id, PotentialMatch.case_id)
     stmt = (
         select(PotentialMatch)
         .join(Trace, Trace.trace_id == PotentialMatch.trace_id)

@@ -288,7 +288,9 @@ def _with_states(
     out = []
     for match, trace, case in rows:
         state = states.get((match.trace_id, match.case_id))
-        if not include_decided and state is not None and state.state != decisions.OPEN:
+        if not include_decided and not decisions.awaits_decision(
+            state, trace.content_hash, case.content_hash
+        ):
             continue
         out.append(views.potential_match_out(match, trace, case, state))
     return out

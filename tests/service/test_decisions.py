@@ -213,6 +213,9 @@ def test_a_rejected_pair_is_not_proposed_again_until_a_record_changes(world) -> 
     assert (trace_id, case_id) in exported(world, "after-change.csv")
     listed = world.client.get(f"/v1/traces/{trace_id}/matches", headers=officer).json()
     assert case_id in {m["case_id"] for m in listed}
+    # The old rejection has lapsed: the pair awaits a decision again.
+    url = f"/v1/traces/{trace_id}/matches?include_decided=false"
+    assert case_id in {m["case_id"] for m in world.client.get(url, headers=officer).json()}
 
 
 def test_undoing_a_rejection_brings_the_pair_back(world) -> None:

@@ -1,0 +1,57 @@
+"""The model: EM recovers what matches look like, persistence refuses a mismatch."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from scoring.features import FEATURES, Comparison
+from scoring.model import MatchModel, ModelMismatch
+
+
+def _synthetic(rng: np.random.Generator, traces: int = 400, per_trace: int = 20):
+    """Each trace has one true candidate (high levels) among strangers (low levels)."""
+    rows, owners = [], []
+    for t in range(traces):
+        for j in range(per_trace):
+            if j == 0:
+                row = [len(f.levels) - 1 if rng.random() < 0.9 else 0 for f in FEATURES]
+            else:
+                row = [0 if rng.random() < 0.85 else len(f.levels) - 1 for f in FEATURES]
+            rows.append(row)
+            owners.append(t)
+    levels = np.asarray(rows, dtype=np.int8)
+    empty = np.full(len(levels), -1, dtype=np.int32)
+    return Comparison(levels, empty, empty), np.asarray(owners)
+
+
+def test_em_learns_agreement_among_matches_and_ranks_them_first():
+    rng = np.random.default_rng(3)
+    comparison, owners = _synthetic(rng)
+    model = MatchModel()
+    random_levels = np.zeros((2000, len(FEATURES)), dtype=np.int8)
+    model.fit_u(random_levels)
+    model.fit(comparison, owners)
+    for f, feature in enumerate(FEATURES):
+        assert model.m[f][-1] > 0.6, feature.name
+    scored = model.score(comparison)
+    first = scored.probability.reshape(-1, 20).argmax(axis=1)
+    assert (first == 0).mean() > 0.95
+    probability = model.among_candidates(scored, owners)
+    assert np.all((probability >= 0) & (probability <= 1))
+
+
+def test_stored_model_refuses_other_features():
+    model = MatchModel()
+    again = MatchModel.from_json(model.to_json())
+    assert again.features == model.features
+    data = json.loads(model.to_json())
+    data["features"] = data["features"][:-1]
+    with pytest.raises(ModelMismatch):
+        MatchModel.from_json(json.dumps(data))
+    data = json.loads(model.to_json())
+    data["name"] = "someone-elses-model"
+    with pytest.raises(ModelMismatch):
+        MatchModel.from_json(json.dumps(data))
