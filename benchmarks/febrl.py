@@ -385,6 +385,13 @@ def diagnose(work: Path, ours: Ranked, truth: dict[str, set[str]], examples: int
         "  ... and true pairs sharing an identifier were candidates (their own pairwise "
         f"score >= {threshold}): "
         + _prf(likely | {p for p in demoted if shares_id(p)} | unproposed_found, true_pairs),
+        "  identity rule waived and every true pair a candidate (own pairwise score): "
+        + _prf(
+            likely
+            | demoted
+            | {p for p in misses["unproposed"] if (m := evidence.get(p)) and m.score >= threshold},
+            true_pairs,
+        ),
         f"  demoted pairs: {len(demoted)}, of them true {len(demoted & true_pairs)}, "
         f"sharing an identifier {sum(shares_id(p) for p in demoted)} "
         f"(true {sum(shares_id(p) for p in demoted & true_pairs)})",

@@ -548,7 +548,9 @@ def machine_header(command: str) -> str:
             f"command: {command}",
             f"date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
             f"machine: {uname}",
-            f"nproc: {len(os.sched_getaffinity(0))}  python {platform.python_version()}",
+            f"nproc: {len(os.sched_getaffinity(0))}  python {platform.python_version()}  "
+            # other work on the machine slows every system; say how much there was
+            f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
             f"versions: {', '.join(versions)}",
         ]
     )

@@ -76,6 +76,8 @@ def parse_sex(value: str | None) -> str | None:
 
 def _as_text(value: Any) -> str | None:
     """JSON Lines may carry numbers, booleans and lists: store them as CSV would."""
+    if type(value) is str:  # the common case first: imports call this 20 times a row
+        return value.strip() or None
     if value is None:
         return None
     if isinstance(value, bool):

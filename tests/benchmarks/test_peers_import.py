@@ -54,7 +54,7 @@ def test_splink_sees_latin_lowercase_words(text: str | None, cleaned: str | None
 
 def test_identifiers_agree_without_kind_or_punctuation() -> None:
     assert peers._identifiers("phone:+963 912-591-54|unhcr:K894-15C70863") == peers._identifiers(
-        "tel:0912 59154|unhcr:k894 15c70863"
+        "tel:+963 91259154|unhcr:k894 15c70863"
     )
 
 
