@@ -19,10 +19,11 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(STAMP_DEMO)
 
-## demo: generate synthetic data, import it into ./demo-data/ftr.db, match and show ranked matches
+## demo: generate synthetic data, import it into ./demo-data/ftr.db, match, show ranked
+## matches, then run the review service on it with a demo login (Ctrl-C stops it)
 demo: $(STAMP_DEMO)
 	rm -f demo-data/ftr.db demo-data/ftr.db-wal demo-data/ftr.db-shm
-	$(BIN)/ftr --db sqlite:///demo-data/ftr.db demo --data-dir demo-data
+	$(BIN)/ftr --db sqlite:///demo-data/ftr.db demo --data-dir demo-data --serve
 
 ## test: ruff, then the whole test suite (PostgreSQL tests skip when no server answers)
 test: $(STAMP_TEST)

@@ -27,7 +27,7 @@ Record = Mapping[str, str | None]
 class Thresholds:
     """Decision thresholds on the calibrated probability (see README: measured effect)."""
 
-    likely: float = 0.90
+    likely: float = 0.95
     possible: float = 0.05
 
     def likelihood(self, score: float) -> str | None:
@@ -56,11 +56,12 @@ def child_identity_agrees(levels: np.ndarray) -> np.ndarray:
     Family evidence (parents, surname, place, a relative's phone) is shared by
     brothers and sisters, and the model's independence assumption lets it pile up.
     A wrong `likely` can hand a child to the wrong adult, so a pair whose given name
-    differs outright, whose ages are far apart or whose sex differs stays `possible`
+    differs outright, whose ages are over a year apart or whose sex differs stays `possible`
     for a person to judge, however high its score.
     """
     given, birth, sex = levels[:, 0], levels[:, 2], levels[:, 3]
-    return (given != 0) & (birth != 0) & (sex != 0)
+    birth_close = (birth < 0) | (birth >= 2)  # missing, or within a year
+    return (given != 0) & birth_close & (sex != 0)
 
 
 SAME_CHILD = 0.99  # pairwise probability above which two cases are one child

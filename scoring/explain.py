@@ -113,7 +113,7 @@ def explain(
             "trace": "",
             "case": "",
             "level": None,
-            "verdict": "how much a sibling or cousin would explain the same agreement",
+            "verdict": "a sibling or cousin would explain part",
             "weight": round(relatives_bits, 3),
         }
     )
@@ -124,7 +124,7 @@ def explain(
             "trace": "",
             "case": "",
             "level": None,
-            "verdict": "how well the trace's other candidates fit too",
+            "verdict": "against the trace's other candidates",
             "weight": round(competition_bits, 3),
         }
     )

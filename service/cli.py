@@ -235,6 +235,14 @@ def demo(
     seed: Annotated[int, typer.Option(help="Generator seed.")] = 7,
     data_dir: Annotated[Path, typer.Option(help="Where to write the data.")] = Path("demo-data"),
     show: Annotated[int, typer.Option(help="How many traces to show.")] = 5,
+    serve_after: Annotated[
+        bool,
+        typer.Option(
+            "--serve/--no-serve",
+            help="Then start the review service on the demo data with a demo login.",
+        ),
+    ] = False,
+    port: Annotated[int, typer.Option(help="Port of the review service (--serve).")] = 8000,
 ) -> None:
     """Generate synthetic data, import it, match, and print ranked explained matches."""
     from benchmarks.synth import generate
@@ -260,6 +268,27 @@ def demo(
         print_explanation(pipeline.explain_pair(store, trace_id, case_id))
         shown += 1
     out.print(f"matches written to {matches_file}; explain any pair with `ftr explain`")
+    if serve_after:
+        _serve_demo(ctx, store, port)
+
+
+def _serve_demo(ctx: typer.Context, store: pipeline.Store, port: int) -> None:
+    """A throw-away supervisor login on the demo store, then the service (development)."""
+    import secrets
+
+    from case_store.db import transaction
+    from service import auth
+
+    password = secrets.token_urlsafe(12)
+    with transaction(store.sessions) as session:
+        _, token = auth.create_user(session, "demo", "supervisor", password=password)
+    # plain print: a token must never be wrapped across lines
+    print(f"\nreview service: http://127.0.0.1:{port}/queue  (API: /openapi.json)")
+    print(f"log in as demo with password {password}")
+    print(f"or send the header: Authorization: Bearer {token}")
+    print("these demo credentials exist only in this demo database; Ctrl-C stops the service")
+    ctx.obj = _settings(ctx).model_copy(update={"environment": "development"})
+    serve(ctx, host="127.0.0.1", port=port, log_level="warning")
 
 
 users_app = typer.Typer(help="Users of the review service and their API tokens.")
