@@ -177,28 +177,22 @@ def splink_top_k(predictions: Any, k: int = TOP_K) -> list[tuple[str, str, int, 
     """Each trace's k most probable cases from Splink's pairwise predictions.
 
     The input tables are named `cases` and `traces`; which one Splink puts on the left
-    of a pair is its business, so both orientations are read.
+    of a pair is its business, so both orientations are read. (Ranked in pandas, not
+    SQL: Splink 4's result tables cannot be queried in place as Splink 5's can.)
     """
-    sql = f"""
-        select trace_id, case_id, match_probability,
-               row_number() over (
-                   partition by trace_id order by match_probability desc, case_id
-               ) as rank
-        from (
-            select
-                case when source_dataset_l = 'traces' then unique_id_l else unique_id_r end
-                    as trace_id,
-                case when source_dataset_l = 'traces' then unique_id_r else unique_id_l end
-                    as case_id,
-                match_probability
-            from {{this}}
-        )
-        qualify rank <= {int(k)}
-        order by trace_id, rank
-    """
-    table = predictions.query_sql(sql).as_pandas_dataframe()
+    table = predictions.as_pandas_dataframe()
+    left_is_trace = table["source_dataset_l"] == "traces"
+    table = table.assign(
+        trace_id=table["unique_id_l"].where(left_is_trace, table["unique_id_r"]).astype(str),
+        case_id=table["unique_id_r"].where(left_is_trace, table["unique_id_l"]).astype(str),
+    )
+    table = table.sort_values(
+        ["trace_id", "match_probability", "case_id"], ascending=[True, False, True]
+    )
+    table["rank"] = table.groupby("trace_id").cumcount() + 1
+    table = table[table["rank"] <= k]
     return [
-        (str(t), str(c), int(r), float(p), "")
+        (t, c, int(r), float(p), "")
         for t, c, r, p in zip(
             table["trace_id"],
             table["case_id"],
