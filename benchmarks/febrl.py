@@ -46,6 +46,7 @@ from benchmarks.peers import (
     isolated,
     labelled,
     machine_header,
+    matcher_fingerprint,
     run_ours,
     side_by_side,
     splink_linker,
@@ -367,8 +368,12 @@ def diagnose(work: Path, ours: Ranked, truth: dict[str, set[str]], examples: int
     lines.append(f"`likely` pairs that are wrong: {len(wrong)}")
 
     def shares_id(pair: tuple[str, str]) -> bool:
+        # "documents" (the child's own) where the model splits identifiers by kind
         match = evidence.get(pair)
-        return match is not None and _level(match, "identifiers") == 1
+        return match is not None and 1 in (
+            _level(match, "documents"),
+            _level(match, "identifiers"),
+        )
 
     unproposed_found = {
         pair
@@ -380,9 +385,9 @@ def diagnose(work: Path, ours: Ranked, truth: dict[str, set[str]], examples: int
         "what-if (same scores, decisions changed):",
         f"  as exported:                                  {_prf(likely, true_pairs)}",
         f"  identity rule waived:                         {_prf(likely | demoted, true_pairs)}",
-        "  identity rule waived when an identifier is shared: "
+        "  identity rule waived when a document is shared:   "
         + _prf(likely | {p for p in demoted if shares_id(p)}, true_pairs),
-        "  ... and true pairs sharing an identifier were candidates (their own pairwise "
+        "  ... and true pairs sharing a document were candidates (their own pairwise "
         f"score >= {threshold}): "
         + _prf(likely | {p for p in demoted if shares_id(p)} | unproposed_found, true_pairs),
         "  identity rule waived and every true pair a candidate (own pairwise score): "
@@ -393,7 +398,7 @@ def diagnose(work: Path, ours: Ranked, truth: dict[str, set[str]], examples: int
             true_pairs,
         ),
         f"  demoted pairs: {len(demoted)}, of them true {len(demoted & true_pairs)}, "
-        f"sharing an identifier {sum(shares_id(p) for p in demoted)} "
+        f"sharing a document {sum(shares_id(p) for p in demoted)} "
         f"(true {sum(shares_id(p) for p in demoted & true_pairs)})",
         "",
         "examples (score, rank, likelihood; field=verdict weight [trace | case]):",
@@ -438,6 +443,7 @@ def run(work: Path, out: Path | None, command: str, peers: bool = True) -> str:
     truth: dict[str, set[str]] = {}
     for trace_id, case_id in links:
         truth.setdefault(trace_id, set()).add(case_id)
+    fingerprint = matcher_fingerprint()
     (work / "ours").mkdir()
     ours = isolated(run_ours_febrl, work / "ours")
     print(f"ftr-match done in {ours.seconds:.1f} s", flush=True)
@@ -487,6 +493,8 @@ def run(work: Path, out: Path | None, command: str, peers: bool = True) -> str:
         "ftr-match: why true pairs were missed and `likely` pairs were wrong",
         *diagnose(work / "ours", ours, truth),
     ]
+    if matcher_fingerprint() != fingerprint:
+        parts.insert(1, "WARNING: the matcher's source changed during this run; rerun it")
     text = "\n".join(parts)
     print(text)
     if out is not None:

@@ -546,8 +546,21 @@ def machine_header(command: str) -> str:
             # other work on the machine slows every system; say how much there was
             f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
             f"versions: {', '.join(versions)}",
+            f"matcher source sha256 (matching/, scoring/): {matcher_fingerprint()}",
         ]
     )
+
+
+def matcher_fingerprint() -> str:
+    """A digest of the matcher's source: the figures belong to this code, commit or not."""
+    import hashlib
+
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted([*root.glob("matching/*.py"), *root.glob("scoring/*.py")]):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def side_by_side(rows: Sequence[tuple[str, Report, Ranked]]) -> str:
@@ -588,6 +601,7 @@ def run(cases: int, seed: int, work: Path, out: Path | None, command: str) -> st
 
     with open(paths.difficulty, newline="", encoding="utf-8") as handle:
         labels = {r["trace_id"]: r["difficulty"] for r in csv.DictReader(handle)}
+    fingerprint = matcher_fingerprint()
     (work / "ours").mkdir()
     ours = isolated(run_ours, paths.cases, paths.traces, work / "ours")
     print(f"ftr-match done in {ours.seconds:.1f} s", flush=True)
@@ -623,6 +637,8 @@ def run(cases: int, seed: int, work: Path, out: Path | None, command: str) -> st
     ]
     for name, report, _ in variants:
         parts += ["", format_table(report, title=f"{name}, per difficulty")]
+    if matcher_fingerprint() != fingerprint:
+        parts.insert(1, "WARNING: the matcher's source changed during this run; rerun it")
     text = "\n".join(parts)
     print(text)
     if out is not None:

@@ -5,8 +5,9 @@ explicit budgets, so that a trace missed by one (a nickname defeats name keys, a
 transliteration defeats phonetic keys) is still found by another:
 
 * `KeyBlocker`: an inverted index of name keys (skeletons, nickname canonicals,
-  phonetic codes) and family keys (the parents' and caregiver's names), ranked by
-  the summed inverse document frequency of the keys shared;
+  phonetic codes), family keys (the parents' and caregiver's names) and identifier
+  keys (documents, family phones), ranked by the summed inverse document frequency
+  of the keys shared;
 * `VectorBlocker`: character n-gram vectors of the whole name, reduced by SVD and
   searched with FAISS (exact inner product; HNSW above a size limit), with a
   brute-force numpy twin for tests.
@@ -125,6 +126,9 @@ class KeyBlocker:
         keys.extend(f"n:{skeleton(strings[t])}" for t in enc.nick[row] if t != PAD)
         for adults in (enc.mother, enc.father, enc.other_adult):
             keys.extend(f"f:{skeleton(strings[t])}" for t in adults[row] if t != PAD)
+        # a shared document or family phone finds a pair whose names were mistyped
+        keys.extend(f"d:{value}" for value in enc.documents[row])
+        keys.extend(f"c:{value}" for value in enc.contacts[row])
         return keys
 
     def _key_matrix(self, enc: Encoded, grow: bool) -> sparse.csr_matrix:

@@ -142,12 +142,28 @@ def _bitmask(values: Iterable[str]) -> int:
     return mask
 
 
-def identifier_values(value: str | None) -> frozenset[str]:
-    """`kind:value` pairs, values compared without punctuation (phones, document numbers)."""
+# Identifier kinds that belong to a family rather than to the child: a relative's
+# phone or a household number is shared by brothers and sisters.
+_FAMILY_KINDS = re.compile(
+    r"phone|tel|mobile|cell|whatsapp|viber|signal|telegram|email|mail|contact|household|"
+    r"family|hh|relative|parent|mother|father|caregiver|inquirer",
+    re.IGNORECASE,
+)
+
+
+def identifier_values(value: str | None, family: bool | None = None) -> frozenset[str]:
+    """`kind:value` pairs, values compared without punctuation (phones, document numbers).
+
+    `family=True` keeps only family-level kinds (phones, household numbers),
+    `family=False` only the child's own documents, None keeps all.
+    """
     found: set[str] = set()
     for part in _split_multi(value):
         kind, _, raw = part.partition(":")
-        raw = raw if raw else kind
+        if not raw:
+            kind, raw = "", kind
+        if family is not None and bool(_FAMILY_KINDS.search(kind)) != family:
+            continue
         digits = _DIGITS.sub("", raw)
         token = digits if len(digits) >= 5 else fold(raw).replace(" ", "")
         if len(token) >= 4:
@@ -176,7 +192,8 @@ class Encoded:
     birth_hi: np.ndarray
     has_dob: np.ndarray
     background: np.ndarray
-    identifiers: list[frozenset[str]]
+    documents: list[frozenset[str]]
+    contacts: list[frozenset[str]]
     request: list[str | None]
     proposable: np.ndarray
     row_of: dict[str, int] = field(default_factory=dict)
@@ -207,7 +224,7 @@ class Encoder:
             name: []
             for name in (
                 "ids given family names nick father mother other_adult relation origin "
-                "separation sex birth_lo birth_hi has_dob background identifiers request "
+                "separation sex birth_lo birth_hi has_dob background documents contacts request "
                 "proposable"
             ).split()
         }
@@ -267,7 +284,8 @@ class Encoder:
                     + _split_multi(get("ethnicity"))
                 )
             )
-            cols["identifiers"].append(identifier_values(get("identifiers")))
+            cols["documents"].append(identifier_values(get("identifiers"), family=False))
+            cols["contacts"].append(identifier_values(get("identifiers"), family=True))
             cols["request"].append(get("request_id") or None)
             status = _safe(parse_status, get("status")) or "open"
             consent = _safe(parse_bool, get("consent_for_tracing")) if is_case else None
@@ -298,7 +316,8 @@ class Encoder:
             birth_hi=np.asarray(cols["birth_hi"], dtype=np.float64),
             has_dob=np.asarray(cols["has_dob"], dtype=bool),
             background=np.asarray(cols["background"], dtype=np.int64),
-            identifiers=cols["identifiers"],
+            documents=cols["documents"],
+            contacts=cols["contacts"],
             request=cols["request"],
             proposable=np.asarray(cols["proposable"], dtype=bool),
         )

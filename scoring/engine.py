@@ -17,7 +17,7 @@ from matching.candidates import Budget, CandidateGenerator, KeyBlocker, VectorBl
 from matching.encode import Encoded, Encoder
 from scoring.comparators import TokenSimilarity
 from scoring.explain import explain
-from scoring.features import compare_pairs
+from scoring.features import FEATURE_INDEX, compare_pairs
 from scoring.model import MatchModel, TermFrequencies, term_frequencies
 
 Record = Mapping[str, str | None]
@@ -61,7 +61,10 @@ def child_identity_agrees(levels: np.ndarray) -> np.ndarray:
     """
     given, birth, sex = levels[:, 0], levels[:, 2], levels[:, 3]
     birth_close = (birth < 0) | (birth >= 2)  # missing, or within a year
-    return (given != 0) & birth_close & (sex != 0)
+    # the child's own document (not a family phone) outweighs a name or date written
+    # differently
+    same_document = levels[:, FEATURE_INDEX["documents"]] == 1
+    return ((given != 0) & birth_close & (sex != 0)) | same_document
 
 
 SAME_CHILD = 0.99  # pairwise probability above which two cases are one child

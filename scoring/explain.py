@@ -62,7 +62,8 @@ def side_values(record: Record, is_case: bool) -> dict[str, str]:
         "inquirer": inquirer,
         "origin": record.get("place_of_origin") or "",
         "separation_place": record.get("separation_place") or "",
-        "identifiers": record.get("identifiers") or "",
+        "documents": record.get("identifiers") or "",
+        "contacts": record.get("identifiers") or "",
         "background": _join(
             record.get("language"), record.get("nationality"), record.get("ethnicity")
         ),

@@ -56,7 +56,8 @@ FEATURES: tuple[Feature, ...] = (
         "Separation place",
         ("different", "same country", "same region", "same town"),
     ),
-    Feature("identifiers", "Identifiers", ("none shared", "shared")),
+    Feature("documents", "Child's documents", ("none shared", "shared")),
+    Feature("contacts", "Family phone / household", ("none shared", "shared")),
     Feature("background", "Language / nationality", ("none in common", "in common")),
 )
 FEATURE_INDEX = {f.name: i for i, f in enumerate(FEATURES)}
@@ -80,6 +81,19 @@ def _max_person(sim: TokenSimilarity, a: np.ndarray, *bs: np.ndarray) -> np.ndar
     for b in bs:
         best = np.maximum(best, person_similarity(sim, a, b))
     return best
+
+
+def _compare_id_sets(
+    a: list[frozenset[str]], b: list[frozenset[str]], t: np.ndarray, c: np.ndarray
+) -> np.ndarray:
+    """Identifier sets of the pairs, compared only where both sides have some."""
+    has_a = np.fromiter((bool(x) for x in a), dtype=bool, count=len(a))
+    has_b = np.fromiter((bool(x) for x in b), dtype=bool, count=len(b))
+    levels = np.full(len(t), NULL, dtype=np.int8)
+    both = np.flatnonzero(has_a[t] & has_b[c])
+    if len(both):
+        levels[both] = compare_sets([a[i] for i in t[both]], [b[i] for i in c[both]])
+    return levels
 
 
 def _parent_levels(
@@ -134,8 +148,7 @@ def compare_pairs(
     levels[:, 6] = np.where(inquirer_levels == 0, NULL, inquirer_levels)
     levels[:, 7] = compare_place(sim, traces.origin[t], cases.origin[c])
     levels[:, 8] = compare_place(sim, traces.separation[t], cases.separation[c])
-    levels[:, 9] = compare_sets(
-        [traces.identifiers[i] for i in t], [cases.identifiers[i] for i in c]
-    )
-    levels[:, 10] = compare_masks(traces.background[t], cases.background[c])
+    levels[:, 9] = _compare_id_sets(traces.documents, cases.documents, t, c)
+    levels[:, 10] = _compare_id_sets(traces.contacts, cases.contacts, t, c)
+    levels[:, 11] = compare_masks(traces.background[t], cases.background[c])
     return Comparison(levels, given.exact_token, family.exact_token)

@@ -43,9 +43,9 @@ M_ANCHORS: dict[str, tuple[float, ...]] = {
 }
 ANCHOR_WEIGHT = 0.5
 # The child's own features: a brother, sister or cousin agrees on them only by chance.
-# (Identifiers are not among them: the contract's identifiers include relatives'
-# phone numbers, which siblings share.)
-CHILD_FEATURES = frozenset({"given_name", "birth", "sex"})
+# (A relative's phone or a household number, which siblings share, is the separate
+# "contacts" feature.)
+CHILD_FEATURES = frozenset({"given_name", "birth", "sex", "documents"})
 # At most this share of a trace's non-matching candidates are relatives: without a
 # bound the class drifts into "strangers with a similar name".
 MAX_RELATIVES = 0.2
