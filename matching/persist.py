@@ -89,18 +89,21 @@ def save_encoded(encoded: Encoded, directory: Path, name: str) -> None:
     """
     arrays: dict[str, np.ndarray] = {}
     lists: dict[str, Any] = {"kind": encoded.kind}
+    set_columns: list[str] = []
     for column in dataclasses.fields(encoded):
         value = getattr(encoded, column.name)
         if column.name in ("kind", "row_of"):
             continue
         if isinstance(value, np.ndarray):
             arrays[column.name] = value
-        elif column.name == "identifiers":
+        elif isinstance(value, list) and any(isinstance(v, frozenset) for v in value):
             lists[column.name] = [sorted(v) for v in value]
+            set_columns.append(column.name)
         elif isinstance(value, list):
             lists[column.name] = value
         else:
             raise TypeError(f"cannot save column {column.name!r} of type {type(value)}")
+    lists["_set_columns"] = set_columns
     np.savez(directory / f"{name}.npz", **arrays)  # type: ignore[arg-type]
     (directory / f"{name}.json").write_text(json.dumps(lists, ensure_ascii=False))
 
@@ -110,8 +113,10 @@ def load_encoded(directory: Path, name: str) -> Encoded:
     lists = json.loads((directory / f"{name}.json").read_text())
     with np.load(directory / f"{name}.npz", allow_pickle=False) as stored:
         values: dict[str, Any] = {key: stored[key] for key in stored.files}
-    values.update({k: v for k, v in lists.items() if k != "identifiers"})
-    values["identifiers"] = [frozenset(v) for v in lists["identifiers"]]
+    set_columns = lists.pop("_set_columns")
+    values.update(lists)
+    for name in set_columns:
+        values[name] = [frozenset(v) for v in lists[name]]
     encoded = Encoded(**values)
     encoded.row_of = {rid: i for i, rid in enumerate(encoded.ids)}
     return encoded

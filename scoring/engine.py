@@ -13,11 +13,24 @@ from typing import Any
 
 import numpy as np
 
-from matching.candidates import Budget, CandidateGenerator, KeyBlocker, VectorBlocker, generate
+from matching.candidates import (
+    Budget,
+    CandidateGenerator,
+    Candidates,
+    KeyBlocker,
+    VectorBlocker,
+    generate,
+)
 from matching.encode import Encoded, Encoder
 from scoring.comparators import TokenSimilarity
 from scoring.explain import explain
-from scoring.features import FEATURE_INDEX, compare_pairs
+from scoring.features import (
+    FEATURE_INDEX,
+    Comparison,
+    compare_child,
+    compare_family,
+    compare_pairs,
+)
 from scoring.model import MatchModel, TermFrequencies, term_frequencies
 
 Record = Mapping[str, str | None]
@@ -114,7 +127,8 @@ class Matcher:
         self.tf: TermFrequencies = term_frequencies(self.cases.names, len(vocabulary))
         self.model = model or MatchModel()
         self.fitted = model is not None
-        self.fit_top = 5
+        self.keep = 40  # candidates a trace keeps after the first stage
+        self.keep_by_rank = 10  # ... plus its best by candidate generation
 
     # --- fitting ----------------------------------------------------------------
 
@@ -135,11 +149,33 @@ class Matcher:
         random = compare_pairs(self.similarity, enc, self.cases, t_rows, c_rows)
         self.model.fit_u(random.levels)
         cands = generate(self.cases, enc, self.generators, self.budget)
-        comparison = compare_pairs(
-            self.similarity, enc, self.cases, cands.query_rows, cands.case_rows
-        )
+        cands, comparison = self._compare(enc, cands)
         self.model.fit(comparison, cands.query_rows, self.tf)
         self.fitted = True
+
+    def _compare(self, enc: Encoded, cands: Candidates) -> tuple[Candidates, Comparison]:
+        """Compare in two stages: every candidate on the child's own features, then the
+        `keep` best of each trace (and its best by candidate rank) on everything.
+
+        Fitting and matching prune alike, so the EM's candidate sets are the ones scored.
+        """
+        child = compare_child(self.similarity, enc, self.cases, cands.query_rows, cands.case_rows)
+        partial = self.model.score(child, self.tf)
+        bits = partial.weights.sum(axis=1)
+        keep = np.union1d(
+            top_per_query(cands.query_rows, bits, self.keep),
+            top_per_query(cands.query_rows, cands.scores, self.keep_by_rank),
+        )
+        kept = Candidates(cands.query_rows[keep], cands.case_rows[keep], cands.scores[keep])
+        full = compare_family(
+            self.similarity,
+            enc,
+            self.cases,
+            kept.query_rows,
+            kept.case_rows,
+            child.subset(keep),
+        )
+        return kept, full
 
     def _same_child(
         self, query_rows: np.ndarray, case_rows: np.ndarray, pairwise: np.ndarray, top: int = 3
@@ -199,9 +235,7 @@ class Matcher:
         cands = generate(self.cases, enc, self.generators, self.budget)
         if not len(cands):
             return
-        comparison = compare_pairs(
-            self.similarity, enc, self.cases, cands.query_rows, cands.case_rows
-        )
+        cands, comparison = self._compare(enc, cands)
         scored = self.model.score(comparison, self.tf)
         same = self._same_child(cands.query_rows, cands.case_rows, scored.probability)
         scores = self.model.among_candidates(scored, cands.query_rows, same)

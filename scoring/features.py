@@ -110,14 +110,21 @@ def _parent_levels(
     return np.maximum(direct, via_caregiver)
 
 
-def compare_pairs(
+CHILD_COLUMNS = 4  # given_name, family_name, birth, sex: the cheap first stage
+
+
+def compare_child(
     sim: TokenSimilarity,
     traces: Encoded,
     cases: Encoded,
     trace_rows: np.ndarray,
     case_rows: np.ndarray,
 ) -> Comparison:
-    """Compare trace `trace_rows[p]` with case `case_rows[p]` for every p (vectorised)."""
+    """The first stage: the child's own name, birth and sex (other features missing).
+
+    Cheap enough for every candidate; the rest of the comparison runs only on the
+    pairs this stage keeps.
+    """
     t, c = trace_rows, case_rows
     p = len(t)
     levels = np.full((p, len(FEATURES)), NULL, dtype=np.int8)
@@ -138,6 +145,22 @@ def compare_pairs(
         cases.has_dob[c],
     )
     levels[:, 3] = compare_sex(traces.sex[t], cases.sex[c])
+    return Comparison(levels, given.exact_token, family.exact_token)
+
+
+def compare_family(
+    sim: TokenSimilarity,
+    traces: Encoded,
+    cases: Encoded,
+    trace_rows: np.ndarray,
+    case_rows: np.ndarray,
+    child: Comparison,
+) -> Comparison:
+    """The second stage: parents, inquirer, places, identifiers, background."""
+    t, c = trace_rows, case_rows
+    levels = child.levels.copy()
+    if len(t) == 0:
+        return child
     c_mother, c_father, c_care = cases.mother[c], cases.father[c], cases.other_adult[c]
     levels[:, 4] = _parent_levels(sim, traces.mother[t], c_mother, c_care)
     levels[:, 5] = _parent_levels(sim, traces.father[t], c_father, c_care)
@@ -151,4 +174,16 @@ def compare_pairs(
     levels[:, 9] = _compare_id_sets(traces.documents, cases.documents, t, c)
     levels[:, 10] = _compare_id_sets(traces.contacts, cases.contacts, t, c)
     levels[:, 11] = compare_masks(traces.background[t], cases.background[c])
-    return Comparison(levels, given.exact_token, family.exact_token)
+    return Comparison(levels, child.given_token, child.family_token)
+
+
+def compare_pairs(
+    sim: TokenSimilarity,
+    traces: Encoded,
+    cases: Encoded,
+    trace_rows: np.ndarray,
+    case_rows: np.ndarray,
+) -> Comparison:
+    """Compare trace `trace_rows[p]` with case `case_rows[p]` for every p (vectorised)."""
+    child = compare_child(sim, traces, cases, trace_rows, case_rows)
+    return compare_family(sim, traces, cases, trace_rows, case_rows, child)

@@ -63,6 +63,16 @@ class TermFrequencies:
 
     share: np.ndarray
 
+    @property
+    def typical(self) -> float:
+        """The share of the name a person typically bears (share-weighted mean share).
+
+        An exact agreement on a name this common is worth the model's average weight;
+        rarer names weigh more, commoner ones less.
+        """
+        total = float(self.share.sum())
+        return float((self.share**2).sum() / total) if total > 0 else 1.0
+
     def of(self, tokens: np.ndarray) -> np.ndarray:
         out = np.full(len(tokens), np.nan, dtype=np.float64)
         known = (tokens >= 0) & (tokens < len(self.share))
@@ -181,6 +191,7 @@ class MatchModel:
             log_s[present, f] = np.log2(self.s[f] + _EPS)[idx]
             log_r[present, f] = np.log2(self.r[f] + _EPS)[idx]
         if tf is not None:
+            typical = max(tf.typical, _EPS)
             for name, tokens in (
                 ("given_name", comparison.given_token),
                 ("family_name", comparison.family_token),
@@ -192,8 +203,9 @@ class MatchModel:
                 if exact.any():
                     # another child shares a rare name less often than a common one:
                     # scale the chance of exact agreement by this name's frequency
-                    ratio = np.log2(np.maximum(share[exact], _EPS) / self.u[f][top])
-                    log_s[exact, f] += np.clip(ratio, -TF_CLIP_BITS, TF_CLIP_BITS)
+                    ratio = np.log2(np.maximum(share[exact], _EPS) / typical)
+                    adjusted = log_s[exact, f] + np.clip(ratio, -TF_CLIP_BITS, TF_CLIP_BITS)
+                    log_s[exact, f] = np.minimum(adjusted, np.log2(0.95))
         return log_m, log_s, log_r
 
     def _pair_bits(

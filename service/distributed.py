@@ -1,0 +1,126 @@
+"""A full re-score across a Dask cluster, by partitions of traces.
+
+The driver (the `ftr rescore` process) reads the store, fits the model once and
+builds the matcher's indexes once; it then ships them to every worker as one
+snapshot (`scoring.snapshot.to_bytes`, broadcast), each worker restores that exact
+matcher and matches its partitions of traces, and the driver writes every result in
+one transaction as a single-process run does. Workers never touch the store.
+
+Why a snapshot rather than the cases: a worker that re-encoded the cases and
+re-fitted the vector projection would spend the driver's build time again on every
+worker, and could differ from the driver in the last bits of a floating-point
+reduction; restored arrays are the driver's own. The snapshot carries a digest of
+the matching and scoring code, and a worker running other code refuses it.
+
+Partitions are whole multiples of the matcher's chunk (`Matcher.match(chunk=)`),
+so each worker scores exactly the groups of traces the single-process run scores
+together, and the results are identical to it, ties included.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from scoring import snapshot
+from scoring.engine import Matcher, ScoredMatch
+
+Record = dict[str, str | None]
+# per worker process: the restored matcher of the snapshot in use (by fingerprint)
+_WORKER_MATCHERS: dict[str, Matcher] = {}
+_WORKER_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    """Where to run: a scheduler address (`tcp://host:8786`), or N local processes."""
+
+    scheduler: str | None = None
+    workers: int | None = None
+
+    def describe(self) -> str:
+        return self.scheduler or f"local cluster of {self.workers} processes"
+
+
+def partitions(count: int, chunk: int, parts: int) -> list[tuple[int, int]]:
+    """`[start, end)` ranges over `count` traces: about `parts` of them, each a whole
+    number of `chunk`s (the last may be shorter)."""
+    if count <= 0:
+        return []
+    chunks = -(-count // chunk)
+    per_part = max(1, -(-chunks // max(parts, 1)))
+    step = per_part * chunk
+    return [(start, min(start + step, count)) for start in range(0, count, step)]
+
+
+def _match_partition(
+    blob: bytes, print_: str, records: Sequence[Record], k: int, chunk: int, options: dict[str, Any]
+) -> list[ScoredMatch]:
+    """On a worker: restore the driver's matcher (once per process) and match."""
+    with _WORKER_LOCK:
+        matcher = _WORKER_MATCHERS.get(print_)
+        if matcher is None:
+            _WORKER_MATCHERS.clear()  # one snapshot at a time: they are large
+            matcher = snapshot.from_bytes(blob, print_, **options)
+            _WORKER_MATCHERS[print_] = matcher
+        # encoding grows the matcher's vocabulary: one partition at a time per process
+        return list(matcher.match(records, k=k, chunk=chunk))
+
+
+def match_on_cluster(
+    matcher: Matcher,
+    print_: str,
+    traces: Sequence[Record],
+    k: int,
+    cluster: ClusterSpec,
+    *,
+    chunk: int = 2000,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[ScoredMatch]:
+    """Every trace's ranked matches, computed on `cluster`, yielded in trace order."""
+    from dask.distributed import Client, LocalCluster
+
+    local = None
+    if cluster.scheduler:
+        client = Client(cluster.scheduler)
+    else:
+        local = LocalCluster(
+            n_workers=max(1, cluster.workers or 1),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        )
+        client = Client(local)
+    try:
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        blob = snapshot.to_bytes(matcher, print_)
+        shipped = client.scatter(blob, broadcast=True)
+        del blob
+        options = {"budget": matcher.budget, "thresholds": matcher.thresholds}
+        ranges = partitions(len(traces), chunk, parts=workers * 4)
+        futures = [
+            client.submit(
+                _match_partition,
+                shipped,
+                print_,
+                list(traces[start:end]),
+                k,
+                chunk,
+                options,
+                pure=False,
+            )
+            for start, end in ranges
+        ]
+        done = 0
+        for future, (start, end) in zip(futures, ranges, strict=True):
+            yield from future.result()
+            future.release()
+            done += end - start
+            if progress is not None:
+                progress(done)
+    finally:
+        client.close()
+        if local is not None:
+            local.close()

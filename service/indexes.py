@@ -1,0 +1,137 @@
+"""Persisted matcher indexes for a store: where they live, when they may be used.
+
+The service layer owns this because only it can see both sides: the store (which
+cases exist, their content hashes, the newest fitted model) and the matcher
+snapshot format (`scoring.snapshot`). A snapshot is used only when its fingerprint
+equals the one computed here from the store *now*; otherwise the matcher is rebuilt
+from the records and, when an index directory is known, saved for the next process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from case_store import repository
+from case_store.fields import CASE_FIELDS
+from case_store.models import Case
+from matching.candidates import Budget
+from scoring import snapshot
+from scoring.engine import Matcher, Thresholds
+from scoring.model import MatchModel, ModelMismatch
+
+log = logging.getLogger("ftr.index")
+Record = dict[str, str | None]
+
+
+def default_index_dir(database_url: str, configured: Path | None = None) -> Path | None:
+    """Where a store's indexes live: `configured` when given, else beside an SQLite file
+    (`ftr.db` -> `ftr.db.index/`), else (PostgreSQL) a per-URL folder in the temporary
+    directory; None for an in-memory SQLite store, which has nothing to persist for."""
+    if configured is not None:
+        return Path(configured)
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        database = url.database
+        if not database or database == ":memory:":
+            return None
+        return Path(database).expanduser().with_name(Path(database).name + ".index")
+    # the password is no part of which database it is, and must not reach a file name
+    name = url.set(password=None).render_as_string(hide_password=True)
+    digest = hashlib.sha256(name.encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"ftr-index-{digest}"
+
+
+def load_cases(session: Session) -> list[Record]:
+    """The proposable cases, in case id order.
+
+    A fixed order makes a matcher built here the same, tie for tie, as one built in
+    another process or loaded from a snapshot.
+    """
+    columns = [Case.__table__.c[name] for name in CASE_FIELDS]  # type: ignore[attr-defined]
+    stmt = (
+        select(*columns)
+        .where(Case.proposable.is_(True))
+        .order_by(Case.case_id)
+        .execution_options(yield_per=10000)
+    )
+    return [dict(zip(CASE_FIELDS, row, strict=True)) for row in session.execute(stmt)]
+
+
+def cases_digest(session: Session) -> str:
+    """A digest over the proposable cases' ids and content hashes (what the index holds)."""
+    digest = hashlib.sha256(b"cases:v1\n")
+    stmt = (
+        select(Case.case_id, Case.content_hash)
+        .where(Case.proposable.is_(True))
+        .order_by(Case.case_id)
+        .execution_options(yield_per=20000)
+    )
+    for case_id, content_hash in session.execute(stmt):
+        digest.update(f"{case_id}\t{content_hash}\n".encode())
+    return digest.hexdigest()
+
+
+def stored_model(session: Session) -> MatchModel | None:
+    """The newest completed run's fitted model, unless it was made for other features."""
+    text = repository.latest_model(session)
+    if not text:
+        return None
+    try:
+        return MatchModel.from_json(text)
+    except ModelMismatch:
+        log.info("the stored model was made for other features: fitting a new one")
+        return None
+
+
+@dataclass
+class IndexedMatcher:
+    """A matcher for the store's cases, and how it was obtained."""
+
+    matcher: Matcher
+    fingerprint: str
+    loaded: bool
+    seconds: float
+
+
+def matcher_for(
+    cases: Sequence[Record],
+    digest: str,
+    model: MatchModel,
+    index_dir: Path | None,
+    *,
+    budget: Budget | None = None,
+    thresholds: Thresholds | None = None,
+    save: bool = True,
+) -> IndexedMatcher:
+    """The snapshot in `index_dir` when it is for exactly these cases and this model,
+    else a matcher built from `cases` (and saved there when `save`)."""
+    started = time.perf_counter()
+    print_ = snapshot.fingerprint(digest, model.to_json())
+    if index_dir is not None:
+        loaded = snapshot.load(index_dir, print_, budget=budget, thresholds=thresholds)
+        if loaded is not None:
+            return IndexedMatcher(loaded, print_, True, time.perf_counter() - started)
+    matcher = Matcher(cases, model=model, budget=budget, thresholds=thresholds)
+    if save and index_dir is not None:
+        save_snapshot(matcher, index_dir, print_)
+    return IndexedMatcher(matcher, print_, False, time.perf_counter() - started)
+
+
+def save_snapshot(matcher: Matcher, index_dir: Path, print_: str) -> bool:
+    """Save, but never fail the caller over it: an index is a cache of the store."""
+    try:
+        snapshot.save(matcher, index_dir, print_)
+        return True
+    except OSError as exc:
+        log.warning("could not save the index snapshot to %s: %s", index_dir, exc)
+        return False
