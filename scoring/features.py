@@ -110,9 +110,6 @@ def _parent_levels(
     return np.maximum(direct, via_caregiver)
 
 
-CHILD_COLUMNS = 4  # given_name, family_name, birth, sex: the cheap first stage
-
-
 def compare_child(
     sim: TokenSimilarity,
     traces: Encoded,
@@ -120,7 +117,7 @@ def compare_child(
     trace_rows: np.ndarray,
     case_rows: np.ndarray,
 ) -> Comparison:
-    """The first stage: the child's own name, birth and sex (other features missing).
+    """The first stage: the child's own name, birth, sex and documents (others missing).
 
     Cheap enough for every candidate; the rest of the comparison runs only on the
     pairs this stage keeps.
@@ -145,6 +142,8 @@ def compare_child(
         cases.has_dob[c],
     )
     levels[:, 3] = compare_sex(traces.sex[t], cases.sex[c])
+    # the child's own documents: cheap, and decisive when names were mistyped
+    levels[:, 9] = _compare_id_sets(traces.documents, cases.documents, t, c)
     return Comparison(levels, given.exact_token, family.exact_token)
 
 
@@ -171,7 +170,6 @@ def compare_family(
     levels[:, 6] = np.where(inquirer_levels == 0, NULL, inquirer_levels)
     levels[:, 7] = compare_place(sim, traces.origin[t], cases.origin[c])
     levels[:, 8] = compare_place(sim, traces.separation[t], cases.separation[c])
-    levels[:, 9] = _compare_id_sets(traces.documents, cases.documents, t, c)
     levels[:, 10] = _compare_id_sets(traces.contacts, cases.contacts, t, c)
     levels[:, 11] = compare_masks(traces.background[t], cases.background[c])
     return Comparison(levels, child.given_token, child.family_token)

@@ -45,7 +45,7 @@ POINTER = "current.json"
 _SCORING_DIR = Path(__file__).resolve().parent
 MANIFEST = "manifest.json"
 # What `Matcher.__init__` sets and `load` restores. A Matcher that grows other state
-# cannot be restored faithfully by this module: `load` then declines (rebuild).
+# (beyond plain settings) cannot be restored faithfully here: `load` then declines.
 RESTORED_ATTRIBUTES = frozenset(
     {
         "encoder",
@@ -199,7 +199,14 @@ def _read_parts(
         use_faiss=use_faiss,
         seed=int(manifest["seed"]),
     )
-    unknown = set(vars(matcher)) - RESTORED_ATTRIBUTES
+    # plain settings (numbers, flags, names) do not depend on the cases: the empty
+    # matcher already holds them; anything else would have to be restored here
+    unknown = {
+        name
+        for name, value in vars(matcher).items()
+        if name not in RESTORED_ATTRIBUTES
+        and not isinstance(value, int | float | str | bool | type(None))
+    }
     if unknown:
         log.warning("Matcher has state a snapshot does not restore (%s): rebuilding", unknown)
         return None
