@@ -16,7 +16,7 @@ levels with phonetic codes and term-frequency adjustment; an alias-aware compari
 all name tokens; birth as a date or as an age-derived estimate; both parents' names in
 one comparison; places; shared identifiers. u comes from random sampling, m from EM on
 two blocking rules, and predictions from fifteen blocking rules (names, phonetic keys,
-prefixes, name tokens, birth, parents, places, identifiers). Of five configurations
+prefixes, name tokens, birth, parents, places, identifiers). Of six configurations
 tried, this one ranked best; the choice used the labels, which only favours Splink.
 Each trace's candidates are ranked by match probability (top 10); `likely` is a
 probability of at least 0.9 (a second row: 0.5; a third: 0.9 and rank 1 only, the
@@ -30,6 +30,7 @@ The helpers here (process isolation, the machine header, Splink's linker across 
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import inspect
 import logging
@@ -115,8 +116,6 @@ def labelled(
 
 def read_matches(path: Path) -> list[tuple[str, str, int, float, str]]:
     """The contract's matches file as rows of `Ranked`."""
-    import csv
-
     with open(path, newline="", encoding="utf-8") as handle:
         return [
             (r["trace_id"], r["case_id"], int(r["rank"]), float(r["score"]), r["likelihood"])
@@ -285,8 +284,6 @@ def synth_frame(path: Path, is_case: bool) -> Any:
     our pipeline leaves them out. The caregiver and a non-parent inquirer are not
     compared: as a third name comparison they only added weight that siblings share.
     """
-    import csv
-
     import jellyfish
     import pyarrow as pa
 
@@ -597,8 +594,6 @@ def run(cases: int, seed: int, work: Path, out: Path | None, command: str) -> st
     paths = generate(work / "data", n_cases=cases, seed=seed)
     truth = read_pairs(paths.truth)
     trace_ids = read_ids(paths.traces, "trace_id")
-    import csv
-
     with open(paths.difficulty, newline="", encoding="utf-8") as handle:
         labels = {r["trace_id"]: r["difficulty"] for r in csv.DictReader(handle)}
     fingerprint = matcher_fingerprint()

@@ -111,7 +111,7 @@ class KeyBlocker:
         found = self._phonetic_cache.get(tid)
         if found is None:
             word = self.vocabulary.strings[tid]
-            found = [f"n:{key}" for key in skeletons(word)]
+            found = [f"n:{key}" for key in sorted(skeletons(word))]
             found.extend(f"p:{code}" for code in _phonetic(word))
             self._phonetic_cache[tid] = found
         return found
@@ -127,15 +127,15 @@ class KeyBlocker:
         for adults in (enc.mother, enc.father, enc.other_adult):
             keys.extend(f"f:{skeleton(strings[t])}" for t in adults[row] if t != PAD)
         # a shared document or family phone finds a pair whose names were mistyped
-        keys.extend(f"d:{value}" for value in enc.documents[row])
-        keys.extend(f"c:{value}" for value in enc.contacts[row])
+        keys.extend(f"d:{value}" for value in sorted(enc.documents[row]))
+        keys.extend(f"c:{value}" for value in sorted(enc.contacts[row]))
         return keys
 
     def _key_matrix(self, enc: Encoded, grow: bool) -> sparse.csr_matrix:
         rows: list[int] = []
         cols: list[int] = []
         for row in range(len(enc)):
-            for key in set(self._keys(enc, row)):
+            for key in dict.fromkeys(self._keys(enc, row)):  # ordered: reproducible
                 kid = self._key_ids.get(key)
                 if kid is None:
                     if not grow:
@@ -258,15 +258,22 @@ def concat(parts: list[Candidates]) -> Candidates:
 def union(parts: list[tuple[Candidates, float]]) -> Candidates:
     """Union of several generators' lists; a pair found twice is kept once.
 
-    Each list's scores are rescaled to its own [0, 1] range times a weight, and the
-    best is kept, so the output is still ranked within each query.
+    Each list's scores are rescaled, query by query, to [0, 1] times a weight, and
+    the best is kept, so the output is still ranked within each query. Per query
+    (not per list) so that a trace's candidates never depend on which other traces
+    were matched in the same batch: a single embedded query, an incremental re-score
+    and a Dask partition then rank exactly as a full single-process run does.
     """
     scaled: list[Candidates] = []
+    queries = max((int(p.query_rows.max()) + 1 for p, _ in parts if len(p)), default=0)
     for part, weight in parts:
         if not len(part):
             continue
-        top = float(part.scores.max()) or 1.0
-        scaled.append(Candidates(part.query_rows, part.case_rows, part.scores / top * weight))
+        top = np.zeros(queries, dtype=np.float64)
+        np.maximum.at(top, part.query_rows, part.scores)
+        top[top <= 0] = 1.0
+        rescaled = (part.scores / top[part.query_rows] * weight).astype(part.scores.dtype)
+        scaled.append(Candidates(part.query_rows, part.case_rows, rescaled))
     joined = concat(scaled)
     if not len(joined):
         return joined

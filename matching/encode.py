@@ -245,7 +245,7 @@ class Encoder:
             # nicknames of the given names only: a family name has no diminutive, and
             # mixing them would let a given nickname agree on the family name
             for token in given_side if given_side else names:
-                for canonical in nickname_canonicals(token, by_skeleton=False):
+                for canonical in sorted(nickname_canonicals(token, by_skeleton=False)):
                     if canonical != token:
                         nick.append(canonical)
             relation = (get("inquirer_relation") or "").strip().lower()

@@ -37,6 +37,13 @@ class TokenSimilarity:
                 self._key_list if self._key_list is not None else range(len(self.strings))
             )
 
+    def has_digit(self, a: np.ndarray) -> np.ndarray:
+        """Whether each token holds a digit (a postcode, a house number): (P, Ka)."""
+        self._refresh()
+        if len(getattr(self, "_digits", ())) < len(self.strings):
+            self._digits = np.array([any(ch.isdigit() for ch in t) for t in self.strings])
+        return np.where(a != PAD, self._digits[np.maximum(a, 0)], False)
+
     def same_key(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Whether tokens share a skeleton key (a transliteration of each other): (P, Ka, Kb)."""
         self._refresh()
@@ -202,7 +209,8 @@ def compare_place(sim: TokenSimilarity, a: np.ndarray, b: np.ndarray) -> np.ndar
     levels = np.full(len(a), NULL, dtype=np.int8)
     present = _has(a) & _has(b)
     best = sim.pairwise(a, b).max(axis=2)  # (P, depth of a)
-    hit = best >= 0.90
+    # names of places may be spelled differently; numbers (postcodes) may not
+    hit = np.where(sim.has_digit(a), best >= 0.999, best >= 0.90)
     levels[present] = 0
     depth = a.shape[1]
     for index, level in ((0, 1), (1, 2)):

@@ -21,7 +21,7 @@ from matching.candidates import (
     VectorBlocker,
     generate,
 )
-from matching.encode import Encoded, Encoder
+from matching.encode import PAD, Encoded, Encoder
 from scoring.comparators import TokenSimilarity
 from scoring.explain import explain
 from scoring.features import (
@@ -109,6 +109,7 @@ class Matcher:
         thresholds: Thresholds | None = None,
         use_faiss: bool = True,
         seed: int = 0,
+        index: bool = True,
     ) -> None:
         self.encoder = Encoder()
         self.case_records: list[Record] = list(cases)
@@ -119,11 +120,13 @@ class Matcher:
         vocabulary = self.encoder.vocabulary
         self.similarity = TokenSimilarity(vocabulary.strings, vocabulary.key_of)
         self.generators: list[CandidateGenerator] = []
-        if len(self.cases):
-            self.generators = [
-                KeyBlocker(self.cases, vocabulary),
-                VectorBlocker(self.cases, vocabulary, use_faiss=use_faiss, seed=seed),
-            ]
+        if len(self.cases) and index:
+            self.generators = [KeyBlocker(self.cases, vocabulary)]
+            if any(row[0] != PAD for row in self.cases.names):
+                # n-gram vectors need at least one named case to learn from
+                self.generators.append(
+                    VectorBlocker(self.cases, vocabulary, use_faiss=use_faiss, seed=seed)
+                )
         self.tf: TermFrequencies = term_frequencies(self.cases.names, len(vocabulary))
         self.model = model or MatchModel()
         self.fitted = model is not None
