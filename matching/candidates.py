@@ -153,10 +153,13 @@ class KeyBlocker:
             return Candidates.empty()
         q = self._key_matrix(queries, grow=False)
         q = q[:, : self._cases.shape[1]]
+        if getattr(self, "_cases_t", None) is None:
+            # keys x cases, built once: transposing per query walks every case
+            self._cases_t = self._cases.T.tocsr()
         chunks: list[Candidates] = []
         step = 2000
         for start in range(0, q.shape[0], step):
-            scores = (q[start : start + step] @ self._cases.T).tocsr()
+            scores = (q[start : start + step] @ self._cases_t).tocsr()
             scores.eliminate_zeros()
             part = _top_k_rows(scores, k)
             chunks.append(Candidates(part.query_rows + start, part.case_rows, part.scores))

@@ -26,22 +26,40 @@ class TokenSimilarity:
     def __init__(self, strings: list[str], key_of: list[int] | None = None):
         self.strings = strings
         self._key_list = key_of
-        self._array = np.asarray(strings, dtype=object)
-        self._keys = np.asarray(key_of if key_of is not None else range(len(strings)))
+        self._size = 0
+        self._array = np.empty(0, dtype=object)
+        self._keys = np.empty(0, dtype=np.int64)
+        self._digits = np.empty(0, dtype=bool)
+        self._refresh()
 
     def _refresh(self) -> None:
-        # the vocabulary grows as new traces are encoded
-        if len(self._array) < len(self.strings):
-            self._array = np.asarray(self.strings, dtype=object)
-            self._keys = np.asarray(
-                self._key_list if self._key_list is not None else range(len(self.strings))
-            )
+        """Extend the token arrays to the vocabulary, which grows as queries are encoded.
+
+        Arrays grow by doubling and only new tokens are processed, so a stream of
+        single queries against a large store costs nothing per query here.
+        """
+        n = len(self.strings)
+        if n <= self._size:
+            return
+        if n > len(self._array):
+            capacity = max(n, 2 * len(self._array), 1024)
+            for name, dtype in (("_array", object), ("_keys", np.int64), ("_digits", bool)):
+                grown = np.empty(capacity, dtype=dtype)
+                old = getattr(self, name)
+                grown[: len(old)] = old
+                setattr(self, name, grown)
+        new = self.strings[self._size : n]
+        self._array[self._size : n] = new
+        if self._key_list is not None:
+            self._keys[self._size : n] = self._key_list[self._size : n]
+        else:
+            self._keys[self._size : n] = np.arange(self._size, n)
+        self._digits[self._size : n] = [any(ch.isdigit() for ch in t) for t in new]
+        self._size = n
 
     def has_digit(self, a: np.ndarray) -> np.ndarray:
         """Whether each token holds a digit (a postcode, a house number): (P, Ka)."""
         self._refresh()
-        if len(getattr(self, "_digits", ())) < len(self.strings):
-            self._digits = np.array([any(ch.isdigit() for ch in t) for t in self.strings])
         return np.where(a != PAD, self._digits[np.maximum(a, 0)], False)
 
     def same_key(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -87,10 +87,12 @@ def _compare_id_sets(
     a: list[frozenset[str]], b: list[frozenset[str]], t: np.ndarray, c: np.ndarray
 ) -> np.ndarray:
     """Identifier sets of the pairs, compared only where both sides have some."""
-    has_a = np.fromiter((bool(x) for x in a), dtype=bool, count=len(a))
-    has_b = np.fromiter((bool(x) for x in b), dtype=bool, count=len(b))
+    # only the pairs' own records are looked at: a single query against a large
+    # store must not walk every case
+    has_a = np.fromiter((bool(a[i]) for i in t), dtype=bool, count=len(t))
+    has_b = np.fromiter((bool(b[i]) for i in c), dtype=bool, count=len(c))
     levels = np.full(len(t), NULL, dtype=np.int8)
-    both = np.flatnonzero(has_a[t] & has_b[c])
+    both = np.flatnonzero(has_a & has_b)
     if len(both):
         levels[both] = compare_sets([a[i] for i in t[both]], [b[i] for i in c[both]])
     return levels
