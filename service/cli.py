@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from case_store.db import StoreError
 from case_store.io import FileFormatError, ImportRejected
-from service import pipeline
+from service import indexes, pipeline
 from service.settings import Settings
 
 app = typer.Typer(
@@ -159,30 +159,64 @@ def export_traces(
 def rescore(
     ctx: typer.Context,
     full: Annotated[
-        bool, typer.Option("--full", help="Recompute everything (after a model change).")
+        bool,
+        typer.Option(
+            "--full", help="Re-fit the model and match every trace (after a model change)."
+        ),
     ] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Run a --full re-score on this Dask scheduler (tcp://HOST:8786); its "
+            "workers need this package, at this version, installed."
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Run a --full re-score on a local Dask cluster of N processes."),
+    ] = None,
+    index_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where the matcher's indexes are persisted. Default: $FTR_INDEX_DIR, "
+            "else beside an SQLite file (ftr.db.index/), else a temporary folder."
+        ),
+    ] = None,
 ) -> None:
     """Bring every stored potential match up to date (incremental by default)."""
+    if (scheduler or workers) and not full:
+        raise UserError("--scheduler and --workers run a --full re-score; add --full")
+    if scheduler and workers:
+        raise UserError("give either --scheduler (a running cluster) or --workers (a local one)")
+    cluster = pipeline.ClusterSpec(scheduler, workers) if (scheduler or workers) else None
+    settings = _settings(ctx)
+    folder = indexes.default_index_dir(settings.database_url, index_dir or settings.index_dir)
     store = _store(ctx)
+    options: dict[str, Any] = {"full": full, "index_dir": folder, "cluster": cluster}
     if _interactive():
         with Progress(
-            TextColumn("scoring traces"),
+            TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
+            TimeRemainingColumn(),
             console=err,
             transient=True,
         ) as bar:
-            task = bar.add_task("rescore", total=None)
+            task = bar.add_task("reading, indexing, fitting", total=None)
             summary = pipeline.rescore(
-                store, full=full, progress=lambda n: bar.update(task, completed=n)
+                store,
+                progress=lambda n: bar.update(task, completed=n),
+                planned=lambda n: bar.update(task, total=n, description="scoring traces"),
+                **options,
             )
     else:
-        summary = pipeline.rescore(store, full=full)
+        summary = pipeline.rescore(store, **options)
+    where = f" on {summary.cluster}" if summary.cluster else ""
     out.print(
-        f"{summary.mode} re-score: {summary.traces_scored} traces against {summary.cases} "
-        f"cases, {summary.pairs_written} potential matches ({summary.likely} likely) "
-        f"in {summary.seconds:.1f} s"
+        f"{summary.mode} re-score{where}: {summary.traces_scored} traces against "
+        f"{summary.cases} cases, {summary.pairs_written} potential matches "
+        f"({summary.likely} likely) in {summary.seconds:.1f} s; indexes {summary.index}"
     )
 
 

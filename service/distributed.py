@@ -20,6 +20,7 @@ together, and the results are identical to it, ties included.
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +29,7 @@ from scoring import snapshot
 from scoring.engine import Matcher, ScoredMatch
 
 Record = dict[str, str | None]
-# per worker process: the restored matcher of the snapshot in use (by fingerprint)
+# per worker process: the restored matcher of the run in progress
 _WORKER_MATCHERS: dict[str, Matcher] = {}
 _WORKER_LOCK = threading.Lock()
 
@@ -56,15 +57,21 @@ def partitions(count: int, chunk: int, parts: int) -> list[tuple[int, int]]:
 
 
 def _match_partition(
-    blob: bytes, print_: str, records: Sequence[Record], k: int, chunk: int, options: dict[str, Any]
+    blob: bytes,
+    print_: str,
+    run: str,
+    records: Sequence[Record],
+    k: int,
+    chunk: int,
+    options: dict[str, Any],
 ) -> list[ScoredMatch]:
-    """On a worker: restore the driver's matcher (once per process) and match."""
+    """On a worker: restore the driver's matcher (once per process and run) and match."""
     with _WORKER_LOCK:
-        matcher = _WORKER_MATCHERS.get(print_)
+        matcher = _WORKER_MATCHERS.get(run)
         if matcher is None:
             _WORKER_MATCHERS.clear()  # one snapshot at a time: they are large
             matcher = snapshot.from_bytes(blob, print_, **options)
-            _WORKER_MATCHERS[print_] = matcher
+            _WORKER_MATCHERS[run] = matcher
         # encoding grows the matcher's vocabulary: one partition at a time per process
         return list(matcher.match(records, k=k, chunk=chunk))
 
@@ -99,12 +106,15 @@ def match_on_cluster(
         shipped = client.scatter(blob, broadcast=True)
         del blob
         options = {"budget": matcher.budget, "thresholds": matcher.thresholds}
+        # workers outlive a run: key their restored matcher by run, not by fingerprint
+        run = uuid.uuid4().hex
         ranges = partitions(len(traces), chunk, parts=workers * 4)
         futures = [
             client.submit(
                 _match_partition,
                 shipped,
                 print_,
+                run,
                 list(traces[start:end]),
                 k,
                 chunk,

@@ -126,10 +126,13 @@ class EmbeddedMatcher:
         folder = indexes.default_index_dir(url, Path(index_dir) if index_dir else None)
         try:
             with transaction(store.sessions) as session:
-                model = indexes.stored_model(session)
+                stored = indexes.stored_model(session)
+                model, model_json = stored if stored else (None, "")
                 digest = indexes.cases_digest(session)
-                traces = [] if model is not None else list(repository.iter_records(session, "traces"))
-                wanted = snapshot.fingerprint(digest, model.to_json()) if model else None
+                traces = (
+                    [] if model is not None else list(repository.iter_records(session, "traces"))
+                )
+                wanted = snapshot.fingerprint(digest, model_json) if model else None
                 loaded = None
                 if wanted and folder is not None:
                     loaded = snapshot.load(folder, wanted, budget=budget, thresholds=thresholds)
@@ -147,7 +150,7 @@ class EmbeddedMatcher:
         embedded._cases = {str(r["case_id"]): r for r in cases}
         embedded._build()
         if persist and folder is not None and embedded._matcher is not None:
-            print_ = snapshot.fingerprint(digest, embedded._matcher.model.to_json())
+            print_ = snapshot.fingerprint(digest, model_json or embedded._matcher.model.to_json())
             indexes.save_snapshot(embedded._matcher, folder, print_)
         return embedded
 

@@ -22,7 +22,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from case_store import repository
-from case_store.fields import CASE_FIELDS
 from case_store.models import Case
 from matching.candidates import Budget
 from scoring import snapshot
@@ -52,19 +51,8 @@ def default_index_dir(database_url: str, configured: Path | None = None) -> Path
 
 
 def load_cases(session: Session) -> list[Record]:
-    """The proposable cases, in case id order.
-
-    A fixed order makes a matcher built here the same, tie for tie, as one built in
-    another process or loaded from a snapshot.
-    """
-    columns = [Case.__table__.c[name] for name in CASE_FIELDS]  # type: ignore[attr-defined]
-    stmt = (
-        select(*columns)
-        .where(Case.proposable.is_(True))
-        .order_by(Case.case_id)
-        .execution_options(yield_per=10000)
-    )
-    return [dict(zip(CASE_FIELDS, row, strict=True)) for row in session.execute(stmt)]
+    """The proposable cases, in the store's order (the order `ftr rescore` indexes them)."""
+    return list(repository.iter_records(session, "cases"))
 
 
 def cases_digest(session: Session) -> str:
@@ -81,13 +69,15 @@ def cases_digest(session: Session) -> str:
     return digest.hexdigest()
 
 
-def stored_model(session: Session) -> MatchModel | None:
-    """The newest completed run's fitted model, unless it was made for other features."""
+def stored_model(session: Session) -> tuple[MatchModel, str] | None:
+    """The newest completed run's fitted model and its JSON as stored, unless it was
+    made for other features. Fingerprints use the stored text, not a re-serialisation,
+    so they agree with the one the run that fitted it saved its indexes under."""
     text = repository.latest_model(session)
     if not text:
         return None
     try:
-        return MatchModel.from_json(text)
+        return MatchModel.from_json(text), text
     except ModelMismatch:
         log.info("the stored model was made for other features: fitting a new one")
         return None
@@ -107,16 +97,17 @@ def matcher_for(
     cases: Sequence[Record],
     digest: str,
     model: MatchModel,
+    model_json: str,
     index_dir: Path | None,
     *,
     budget: Budget | None = None,
     thresholds: Thresholds | None = None,
     save: bool = True,
 ) -> IndexedMatcher:
-    """The snapshot in `index_dir` when it is for exactly these cases and this model,
-    else a matcher built from `cases` (and saved there when `save`)."""
+    """The snapshot in `index_dir` when it is for exactly these cases and this model
+    (`model_json`, as stored), else a matcher built from `cases` (saved when `save`)."""
     started = time.perf_counter()
-    print_ = snapshot.fingerprint(digest, model.to_json())
+    print_ = snapshot.fingerprint(digest, model_json)
     if index_dir is not None:
         loaded = snapshot.load(index_dir, print_, budget=budget, thresholds=thresholds)
         if loaded is not None:

@@ -20,11 +20,15 @@ from case_store import decisions, repository
 from case_store import io as store_io
 from case_store.db import make_engine, session_factory, transaction, upgrade
 from case_store.models import Case, Trace
+from scoring import snapshot
 from scoring.engine import Matcher, ScoredMatch  # noqa: F401  (re-exported for the CLI)
 from scoring.model import MatchModel
+from service import distributed, indexes, rescoring
+from service.distributed import ClusterSpec
 
 ProgressCallback = Callable[[int], None]
 MATCHES_PER_TRACE = 10  # the contract's "at most the best 10 cases for each trace"
+MATCH_CHUNK = 2000  # traces matched together; Dask partitions are multiples of it
 
 
 @dataclass
@@ -65,6 +69,8 @@ class RescoreSummary:
     likely: int
     seconds: float
     model: dict[str, Any] = field(default_factory=dict)
+    index: str = "not persisted"  # matcher indexes: loaded, built, saved (issue #5)
+    cluster: str | None = None  # where a distributed full run ran
 
 
 def rescore(
@@ -72,38 +78,78 @@ def rescore(
     *,
     full: bool = False,
     progress: ProgressCallback | None = None,
+    planned: ProgressCallback | None = None,
+    index_dir: Path | None = None,
+    persist: bool = True,
+    cluster: ClusterSpec | None = None,
+    chunk: int = MATCH_CHUNK,
 ) -> RescoreSummary:
     """Bring every stored potential match up to date.
 
-    Incremental unless `full`: when no case changed, only new or changed traces are
-    matched; a changed case can move any trace's ranking, so it triggers all traces.
+    Incremental unless `full`, or no fitted model is stored yet, or nothing was ever
+    proposed: the stored model is reused (no re-fit) and only the traces a change
+    can affect are matched again, against every case (`service.rescoring` says
+    which and why). `full` re-fits the model and matches every trace; with a
+    `cluster` it does so on Dask workers, with identical results.
+
+    Results are published in one transaction: until it commits, readers see the
+    previous complete results, and a crash leaves the needs-matching flags set, so
+    the next run does the work again. `progress` is told how many of the traces to
+    score are done, `planned` how many there are once that is known. The matcher's
+    indexes are loaded from, and saved to, `index_dir` (default: beside an SQLite
+    file) when `persist`.
     """
     started = time.perf_counter()
     with transaction(store.sessions) as session:
         cases = list(repository.iter_records(session, "cases"))
         traces = list(repository.iter_records(session, "traces"))
-        changed_cases = repository.ids_needing_matching(session, "cases")
-        changed_traces = set(repository.ids_needing_matching(session, "traces"))
+        changed_cases = rescoring.needing_matching(session, "cases")
+        changed_traces = rescoring.needing_matching(session, "traces")
         has_matches = session.query(repository.PotentialMatch.id).first() is not None
         # Rejected pairs whose records are unchanged since the rejection: never re-proposed.
         suppressed = decisions.suppressed_pairs(session)
-    mode = "full" if full or changed_cases or not has_matches else "incremental"
-    matcher = Matcher(cases)
-    matcher.fit(traces)
-    to_score = traces if mode == "full" else [t for t in traces if t["trace_id"] in changed_traces]
+        stored = None if full else indexes.stored_model(session)
+        digest = indexes.cases_digest(session) if persist else ""
+        proposed_with_changed = rescoring.traces_proposed_with(session, list(changed_cases))
+    mode = "full" if full or stored is None or not has_matches else "incremental"
+    if index_dir is None and persist:
+        index_dir = indexes.default_index_dir(store.engine.url.render_as_string(False))
+    index_note = "not persisted"
+    if mode == "full":
+        matcher = Matcher(cases)
+        matcher.fit(traces)
+        to_score = traces
+        model_json = matcher.model.to_json()
+    else:
+        assert stored is not None
+        model, model_json = stored
+        indexed = indexes.matcher_for(
+            cases, digest, model, model_json, index_dir if persist else None, save=persist
+        )
+        matcher = indexed.matcher
+        index_note = "loaded" if indexed.loaded else "built"
+        to_score = rescoring.affected_traces(
+            matcher, traces, changed_traces, changed_cases, proposed_with_changed, chunk=chunk
+        )
+    if planned is not None:
+        planned(len(to_score))
+    print_ = snapshot.fingerprint(digest, model_json)
     counts = {"pairs": 0, "likely": 0}
+    position = {t["trace_id"]: i for i, t in enumerate(to_score)}
 
     def produced() -> Any:
-        done = 0
         wanted = MATCHES_PER_TRACE + decisions.extra_candidates(suppressed)
-        ranked = matcher.match(to_score, k=wanted)
+        if mode == "full" and cluster is not None:
+            ranked = distributed.match_on_cluster(
+                matcher, print_, to_score, wanted, cluster, chunk=chunk
+            )
+        else:
+            ranked = matcher.match(to_score, k=wanted, chunk=chunk)
         for match in decisions.without_suppressed(ranked, suppressed, MATCHES_PER_TRACE):
             counts["pairs"] += 1
             counts["likely"] += match.likelihood == "likely"
-            if match.rank == 1:
-                done += 1
-                if progress is not None:
-                    progress(done)
+            if match.rank == 1 and progress is not None:
+                progress(position.get(match.trace_id, 0) + 1)
             yield repository.StoredMatch(
                 match.trace_id,
                 match.case_id,
@@ -115,13 +161,18 @@ def rescore(
 
     with transaction(store.sessions) as session:
         run = repository.start_run(session, mode, matcher.model.version)
-        scope = None if mode == "full" else [t["trace_id"] for t in to_score]
         if mode == "full":
             repository.replace_matches(session, None, produced(), matcher.model.version)
         else:
+            # the re-matched traces, and closed ones (whose proposals simply go)
+            scope = sorted(set(position) | set(changed_traces))
+            gone = [c for c in changed_cases if c not in matcher.cases.row_of]
+            rescoring.drop_case_proposals(session, gone)
             repository.replace_matches(session, scope, produced(), matcher.model.version)
-        repository.mark_matched(session, "cases")
-        repository.mark_matched(session, "traces")
+        rescoring.clear_flags(session, "cases", changed_cases)
+        rescoring.clear_flags(session, "traces", changed_traces)
+        if progress is not None:
+            progress(len(to_score))
         summary = RescoreSummary(
             mode=mode,
             cases=len(cases),
@@ -130,14 +181,25 @@ def rescore(
             likely=counts["likely"],
             seconds=time.perf_counter() - started,
             model={"prior": matcher.model.prior, **matcher.model.fitted_on},
+            index=index_note,
+            cluster=cluster.describe() if cluster is not None and mode == "full" else None,
         )
         repository.finish_run(
             session,
             run.id,
             len(to_score),
             counts["pairs"],
-            {"seconds": summary.seconds, "model": matcher.model.to_json()},
+            {
+                "seconds": summary.seconds,
+                "model": model_json,
+                "index": index_note,
+                "cluster": summary.cluster,
+            },
         )
+    if persist and index_dir is not None and mode == "full":
+        # for the next incremental run and embedded use: the indexes this run matched with
+        if indexes.save_snapshot(matcher, index_dir, print_):
+            summary.index = "saved"
     return summary
 
 
@@ -173,5 +235,9 @@ def explain_pair(store: Store, trace_id: str, case_id: str) -> ScoredMatch:
             )
         trace_values, case_values = trace.values(), case.values()
         model = repository.latest_model(session)
-    matcher = Matcher([case_values], model=MatchModel.from_json(model) if model else MatchModel())
+    matcher = Matcher(
+        [case_values],
+        model=MatchModel.from_json(model) if model else MatchModel(),
+        index=False,  # one pair to score: no candidate generation needed
+    )
     return matcher.score_pair(trace_values, case_values)

@@ -1,0 +1,101 @@
+"""What an incremental re-score must redo, and the bookkeeping that makes it safe.
+
+`pipeline.rescore` drives the run; this module answers its questions:
+
+* which traces to match again (`affected_traces`): those added or changed since the
+  last run, those with a stored proposal of a changed, closed or removed case (their
+  list held the case's old version), and those whose candidates now include a new
+  or changed case. The last set is found by running candidate generation, which is
+  a small part of matching (no comparison, scoring or explanation), for the other
+  traces against the new indexes and keeping each whose candidates hold a changed
+  case. That is exact for the question asked: a trace none of whose candidates
+  changed gets the same candidates, comparisons and competition as last time.
+  What it does not follow is the drift of corpus statistics that every added case
+  causes a little (key IDF, term frequencies, the name-vector projection); `ftr
+  rescore --full` recomputes everything under the new statistics.
+* which flags to clear (`clear_flags`): only records whose content is still what
+  was matched, so an edit that lands while a re-score runs is matched by the next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.orm import Session
+
+from case_store.models import Case, PotentialMatch, Trace
+from matching.candidates import generate
+from scoring.engine import Matcher
+
+Record = Mapping[str, str | None]
+CHUNK = 2000
+
+
+def needing_matching(session: Session, kind: str) -> dict[str, str]:
+    """Records flagged as added or changed since last matched, with their content hash."""
+    model: type[Case] | type[Trace] = Case if kind == "cases" else Trace
+    pk = model.__table__.c["case_id" if kind == "cases" else "trace_id"]  # type: ignore[attr-defined]
+    rows = session.execute(select(pk, model.content_hash).where(model.needs_matching.is_(True)))
+    return {record_id: content_hash for record_id, content_hash in rows}
+
+
+def traces_proposed_with(session: Session, case_ids: Sequence[str]) -> set[str]:
+    """Traces that have a stored proposal of any of `case_ids`."""
+    found: set[str] = set()
+    for start in range(0, len(case_ids), CHUNK):
+        chunk = list(case_ids[start : start + CHUNK])
+        found.update(
+            session.scalars(
+                select(PotentialMatch.trace_id).where(PotentialMatch.case_id.in_(chunk)).distinct()
+            )
+        )
+    return found
+
+
+def affected_traces(
+    matcher: Matcher,
+    traces: Sequence[Record],
+    changed_traces: Iterable[str],
+    changed_cases: Iterable[str],
+    proposed_with_changed: Iterable[str],
+    *,
+    chunk: int = CHUNK,
+) -> list[Record]:
+    """The traces (of `traces`, in their order) an incremental re-score must match."""
+    wanted = set(changed_traces) | set(proposed_with_changed)
+    rows = sorted({matcher.cases.row_of[c] for c in changed_cases if c in matcher.cases.row_of})
+    if rows and matcher.generators:
+        target = np.zeros(len(matcher.cases), dtype=bool)
+        target[rows] = True
+        rest = [t for t in traces if t["trace_id"] not in wanted]
+        for start in range(0, len(rest), chunk):
+            enc = matcher.encoder.encode("traces", rest[start : start + chunk])
+            cands = generate(matcher.cases, enc, matcher.generators, matcher.budget)
+            hit = np.unique(cands.query_rows[target[cands.case_rows]])
+            wanted.update(enc.ids[int(i)] for i in hit)
+    return [t for t in traces if t["trace_id"] in wanted]
+
+
+def drop_case_proposals(session: Session, case_ids: Sequence[str]) -> None:
+    """Delete every stored proposal of `case_ids` (closed, reunified, no consent)."""
+    for start in range(0, len(case_ids), CHUNK):
+        chunk = list(case_ids[start : start + CHUNK])
+        session.execute(delete(PotentialMatch).where(PotentialMatch.case_id.in_(chunk)))
+
+
+def clear_flags(session: Session, kind: str, matched: Mapping[str, str]) -> None:
+    """Clear needs-matching on the records whose content is still the one matched."""
+    if not matched:
+        return
+    model: type[Case] | type[Trace] = Case if kind == "cases" else Trace
+    pk = model.__table__.c["case_id" if kind == "cases" else "trace_id"]  # type: ignore[attr-defined]
+    stmt = (
+        update(model.__table__)  # type: ignore[arg-type]
+        .where(pk == bindparam("record_id"), model.content_hash == bindparam("digest"))
+        .values(needs_matching=False)
+    )
+    params = [{"record_id": rid, "digest": digest} for rid, digest in matched.items()]
+    for start in range(0, len(params), CHUNK):
+        session.connection().execute(stmt, params[start : start + CHUNK])

@@ -1,0 +1,161 @@
+"""`ftr rescore` is incremental by default: what it re-matches, what it drops, and
+that a failed run leaves the previous results and lets the next run finish the job."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from factories import write_records
+from sqlalchemy import select
+
+from benchmarks.synth import generate
+from case_store import repository
+from case_store.db import transaction
+from case_store.models import MatchRun, PotentialMatch
+from service import pipeline
+
+
+def _read(path: Path) -> list[dict[str, str | None]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return [{k: (v or None) for k, v in row.items()} for row in csv.DictReader(handle)]
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    paths = generate(tmp_path_factory.mktemp("incremental"), n_cases=300, seed=53)
+    truth = {r["trace_id"]: r["case_id"] for r in _read(paths.truth)}
+    return paths, _read(paths.cases), _read(paths.traces), truth
+
+
+@pytest.fixture
+def scored(data, tmp_path) -> pipeline.Store:
+    paths = data[0]
+    store = pipeline.Store.open(f"sqlite:///{tmp_path / 'ftr.db'}")
+    pipeline.import_file(store, "cases", paths.cases)
+    pipeline.import_file(store, "traces", paths.traces)
+    assert pipeline.rescore(store).mode == "full"  # no model yet: the first run is full
+    yield store
+    store.engine.dispose()
+
+
+def _proposals(store: pipeline.Store) -> dict[str, list[tuple[str, int, float, str]]]:
+    with transaction(store.sessions) as session:
+        rows = session.execute(
+            select(
+                PotentialMatch.trace_id,
+                PotentialMatch.case_id,
+                PotentialMatch.rank,
+                PotentialMatch.score,
+                PotentialMatch.likelihood,
+            ).order_by(PotentialMatch.trace_id, PotentialMatch.rank)
+        )
+        found: dict[str, list[tuple[str, int, float, str]]] = {}
+        for trace_id, case_id, rank, score, likelihood in rows:
+            found.setdefault(trace_id, []).append((case_id, rank, score, likelihood))
+        return found
+
+
+def _models(store: pipeline.Store) -> list[str]:
+    with transaction(store.sessions) as session:
+        runs = session.scalars(select(MatchRun).order_by(MatchRun.id))
+        return [run.detail["model"] for run in runs]
+
+
+def _flags(store: pipeline.Store) -> tuple[list[str], list[str]]:
+    with transaction(store.sessions) as session:
+        return (
+            repository.ids_needing_matching(session, "cases"),
+            repository.ids_needing_matching(session, "traces"),
+        )
+
+
+def test_new_traces_alone_are_matched_with_the_stored_model(data, scored, tmp_path):
+    _, _, traces, _ = data
+    before = _proposals(scored)
+    copies = [dict(t, trace_id=f"{t['trace_id']}-again") for t in traces[:3]]
+    path = write_records(tmp_path / "more.csv", copies, "traces")
+    pipeline.import_file(scored, "traces", path)
+    summary = pipeline.rescore(scored)
+    assert (summary.mode, summary.traces_scored, summary.index) == ("incremental", 3, "loaded")
+    models = _models(scored)
+    assert models[-1] == models[-2]  # not re-fitted
+    after = _proposals(scored)
+    for original, copy in zip(traces[:3], copies, strict=True):
+        # the same record under another id gets the same proposals
+        assert after.get(copy["trace_id"]) == before.get(original["trace_id"])
+    assert {k: v for k, v in after.items() if not k.endswith("-again")} == before
+    assert _flags(scored) == ([], [])
+
+
+def test_changed_and_closed_cases_rematch_the_traces_that_may_see_them(data, scored, tmp_path):
+    _, cases, traces, truth = data
+    by_id = {c["case_id"]: c for c in cases}
+    sought = next(t for t in traces if truth.get(t["trace_id"]) in by_id)
+    true_case = by_id[truth[sought["trace_id"]]]
+    proposed = {c for rows in _proposals(scored).values() for c, *_ in rows}
+    closing = by_id[sorted(proposed - {true_case["case_id"]})[0]]
+    with transaction(scored.sessions) as session:
+        had_closing = set(
+            session.scalars(
+                select(PotentialMatch.trace_id).where(PotentialMatch.case_id == closing["case_id"])
+            )
+        )
+    assert had_closing
+    twin = dict(true_case, case_id="C-registered-twice")  # the child registered again
+    changes = [twin, dict(closing, status="reunified")]
+    pipeline.import_file(scored, "cases", write_records(tmp_path / "c.csv", changes, "cases"))
+    summary = pipeline.rescore(scored)
+    assert summary.mode == "incremental" and summary.index == "built"
+    assert 0 < summary.traces_scored < len(traces)
+    after = _proposals(scored)
+    assert "C-registered-twice" in {c for c, *_ in after[sought["trace_id"]]}
+    with transaction(scored.sessions) as session:
+        left = session.scalar(
+            select(PotentialMatch.id).where(PotentialMatch.case_id == closing["case_id"])
+        )
+    assert left is None  # the stored rows go, not only the export's
+    assert _flags(scored) == ([], [])
+    # the next run with nothing new loads the indexes the last one built and saved
+    assert pipeline.rescore(scored).index == "loaded"
+
+
+def test_a_failed_run_leaves_the_previous_results_and_the_next_run_completes(
+    data, scored, tmp_path, monkeypatch
+):
+    _, _, traces, _ = data
+    before = _proposals(scored)
+    path = write_records(tmp_path / "new.csv", [dict(traces[0], trace_id="T-new-1")], "traces")
+    pipeline.import_file(scored, "traces", path)
+    real = repository.replace_matches
+
+    def dies_halfway(session, trace_ids, matches, model_version):  # noqa: ANN001
+        real(session, trace_ids, iter([next(iter(matches))]), model_version)
+        raise KeyboardInterrupt  # as a kill would, after part of the results was written
+
+    monkeypatch.setattr(repository, "replace_matches", dies_halfway)
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.rescore(scored)
+    monkeypatch.undo()
+    assert _proposals(scored) == before
+    assert _flags(scored) == ([], ["T-new-1"])
+    assert pipeline.rescore(scored).traces_scored == 1
+    assert "T-new-1" in _proposals(scored)
+    assert _flags(scored) == ([], [])
+
+
+def test_cli_full_with_workers_and_the_usage_errors(data, scored, tmp_path):
+    url = str(scored.engine.url)
+    cli = [sys.executable, "-m", "service.cli", "--db", url, "rescore"]
+    done = subprocess.run([*cli, "--workers", "2"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "--full" in done.stderr
+    done = subprocess.run(
+        [*cli, "--full", "--workers", "1", "--scheduler", "tcp://127.0.0.1:1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1 and "either" in done.stderr
