@@ -135,9 +135,7 @@ class Matcher:
 
     # --- fitting ----------------------------------------------------------------
 
-    def fit(
-        self, traces: Sequence[Record], sample: int = 5000, random_pairs: int = 200_000
-    ) -> None:
+    def fit(self, traces: Sequence[Record], sample: int = 2500, random_pairs: int = 60_000) -> None:
         """Estimate u on random pairs and m by EM on the candidates of a sample of traces."""
         rng = np.random.default_rng(self.seed)
         if len(traces) > sample:
