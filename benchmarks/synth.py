@@ -42,6 +42,8 @@ from pathlib import Path
 from random import Random
 from typing import Literal, Protocol
 
+from case_store.fields import CASE_FIELDS, TRACE_FIELDS
+
 __all__ = [
     "CASE_COLUMNS",
     "DIFFICULTIES",
@@ -55,55 +57,9 @@ __all__ = [
 
 # --- the contract's record formats -------------------------------------------------------
 
-CASE_COLUMNS: tuple[str, ...] = (
-    "case_id",
-    "registration_date",
-    "given_name",
-    "family_name",
-    "other_names",
-    "sex",
-    "date_of_birth",
-    "age",
-    "age_estimated",
-    "father_name",
-    "mother_name",
-    "caregiver_name",
-    "language",
-    "nationality",
-    "ethnicity",
-    "place_of_origin",
-    "separation_place",
-    "separation_date",
-    "current_location",
-    "identifiers",
-    "consent_for_tracing",
-    "status",
-)
-
-TRACE_COLUMNS: tuple[str, ...] = (
-    "trace_id",
-    "request_id",
-    "inquiry_date",
-    "inquirer_name",
-    "inquirer_relation",
-    "given_name",
-    "family_name",
-    "other_names",
-    "sex",
-    "date_of_birth",
-    "age_estimated",
-    "age",
-    "father_name",
-    "mother_name",
-    "language",
-    "nationality",
-    "ethnicity",
-    "place_of_origin",
-    "separation_place",
-    "separation_date",
-    "identifiers",
-    "status",
-)
+# one definition of the contract's columns, shared with import and export
+CASE_COLUMNS: tuple[str, ...] = CASE_FIELDS
+TRACE_COLUMNS: tuple[str, ...] = TRACE_FIELDS
 
 TRUTH_COLUMNS: tuple[str, ...] = ("trace_id", "case_id")
 DIFFICULTY_COLUMNS: tuple[str, ...] = ("trace_id", "difficulty")
