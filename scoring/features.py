@@ -9,6 +9,7 @@ import numpy as np
 from matching.encode import PAD, Encoded
 from scoring.comparators import (
     NULL,
+    NameLevels,
     TokenSimilarity,
     compare_birth,
     compare_masks,
@@ -112,6 +113,27 @@ def _parent_levels(
     return np.maximum(direct, via_caregiver)
 
 
+def _compare_given(
+    sim: TokenSimilarity, traces: Encoded, cases: Encoded, t: np.ndarray, c: np.ndarray
+) -> NameLevels:
+    """Given names compared both ways round; the weaker agreement counts.
+
+    Each side's given name is sought among all of the other side's names, so a name
+    written in the wrong field still agrees. One way round alone lets a family name
+    stand in for a given name: "al-Najjar Mohammed" (everything in the given-name
+    field) would agree with his sister Rana al-Najjar on "al-Najjar". Her given name,
+    sought among his names, does not agree, and that is the truth about the pair.
+    Where one side has no given name, the other way round decides alone.
+    """
+    t_nick, c_nick = traces.nick[t], cases.nick[c]
+    forward = compare_name_part(sim, traces.given[t], t_nick, cases.names[c], c_nick)
+    backward = compare_name_part(sim, cases.given[c], c_nick, traces.names[t], t_nick)
+    both = (forward.levels != NULL) & (backward.levels != NULL)
+    levels = np.where(both, np.minimum(forward.levels, backward.levels), forward.levels)
+    exact = np.where(levels == forward.levels, forward.exact_token, PAD)
+    return NameLevels(levels.astype(np.int8), exact)
+
+
 def compare_child(
     sim: TokenSimilarity,
     traces: Encoded,
@@ -129,8 +151,8 @@ def compare_child(
     levels = np.full((p, len(FEATURES)), NULL, dtype=np.int8)
     if p == 0:
         return Comparison(levels, np.empty(0, np.int32), np.empty(0, np.int32))
-    t_nick, c_nick, c_names = traces.nick[t], cases.nick[c], cases.names[c]
-    given = compare_name_part(sim, traces.given[t], t_nick, c_names, c_nick)
+    c_names = cases.names[c]
+    given = _compare_given(sim, traces, cases, t, c)
     no_nick = np.full((p, 1), PAD, dtype=np.int32)
     family = compare_name_part(sim, traces.family[t], no_nick, c_names, no_nick)
     levels[:, 0] = given.levels

@@ -15,6 +15,15 @@ way a caseworker would: a sibling only wins when it looks more like the child so
 than every other candidate. Scoring then uses the pairwise posterior, so a child
 registered twice gets two high scores.
 
+The other candidates are strangers or relatives. A relative (a brother, a sister, a
+cousin registered with the same parents) shares the family's evidence (parents,
+surname, places, a family phone) exactly as the child does, so the relatives class
+takes m's parameters on those features, and agrees on the child's own features
+(given name, birth, sex, documents) only by chance, u's. Family agreement therefore
+never tells the child from a brother; only the child's own features do. (Learning
+the relatives' family features freely let the class drift to "strangers with a
+similar name", and siblings scored as matches.)
+
 Exact name agreements are adjusted by term frequency: a shared "Mohammed" weighs
 less than a shared rare name. A model is named and versioned, and a stored model
 refuses to load when its features differ from the code's.
@@ -279,7 +288,8 @@ class MatchModel:
                 )
                 self.s[f] = _normalise(_level_counts(idx, p_s[present], n_levels))
                 if self.features[f] not in CHILD_FEATURES:
-                    self.r[f] = _normalise(_level_counts(idx, p_r[present], n_levels))
+                    # a brother or sister shares the family exactly as the child does
+                    self.r[f] = self.m[f].copy()
             if shift < tol:
                 break
         self.share_relatives = lam_r
