@@ -22,7 +22,7 @@ from matching.candidates import (
     generate,
 )
 from matching.encode import PAD, Encoded, Encoder
-from scoring.comparators import TokenSimilarity
+from scoring.comparators import NULL, TokenSimilarity
 from scoring.explain import explain
 from scoring.features import (
     FEATURE_INDEX,
@@ -38,10 +38,18 @@ Record = Mapping[str, str | None]
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Decision thresholds on the calibrated probability (see README: measured effect)."""
+    """Decision thresholds on the calibrated probability (see README: measured effect).
+
+    `likely` applies to the probability among a trace's candidates; `alone` to the
+    pair's own probability, before competition. A trace whose child is not registered
+    may still have one candidate far ahead of the rest (a same-named child of the same
+    age in the same town): competition alone would call it likely, though the pair by
+    itself is not convincing.
+    """
 
     likely: float = 0.95
     possible: float = 0.05
+    alone: float = 0.9
 
     def likelihood(self, score: float) -> str | None:
         if score >= self.likely:
@@ -74,9 +82,9 @@ def child_identity_agrees(levels: np.ndarray) -> np.ndarray:
     """
     given, birth, sex = levels[:, 0], levels[:, 2], levels[:, 3]
     birth_close = (birth < 0) | (birth >= 2)  # missing, or within a year
-    # the child's own document (not a family phone) outweighs a name or date written
-    # differently
-    same_document = levels[:, FEATURE_INDEX["documents"]] == 1
+    # the child's own document (not a family phone) outweighs a name or a date written
+    # differently, but not both: identifiers may also be a relative's papers
+    same_document = (levels[:, FEATURE_INDEX["documents"]] == 1) & ((given != 0) | (birth != 0))
     return ((given != 0) & birth_close & (sex != 0)) | same_document
 
 
@@ -205,9 +213,15 @@ class Matcher:
         comparison = compare_pairs(
             self.similarity, self._cases_as_queries(), self.cases, case_rows[a], case_rows[b]
         )
+        # each registration is given its own number: differing documents between two
+        # registrations say nothing (a shared one still counts)
+        docs = FEATURE_INDEX["documents"]
+        levels = comparison.levels.copy()
+        levels[levels[:, docs] == 0, docs] = NULL
+        comparison = Comparison(levels, comparison.given_token, comparison.family_token)
         # the model itself decides whether two registrations are one child
         alike = self.model.score(comparison, self.tf).probability >= SAME_CHILD
-        given_agrees = comparison.levels[:, 0] >= 3  # never merge twins or siblings
+        given_agrees = levels[:, 0] >= 3  # never merge twins or siblings
         merge = alike & given_agrees
         same[b[merge]] = a[merge]
         return same
@@ -255,7 +269,9 @@ class Matcher:
                 likelihood = self.thresholds.likelihood(score)
                 if likelihood is None:
                     break
-                if likelihood == "likely" and not identity[position]:
+                if likelihood == "likely" and not (
+                    identity[position] and scored.probability[position] >= self.thresholds.alone
+                ):
                     likelihood = "possible"
                 rank += 1
                 q = int(cands.query_rows[position])
