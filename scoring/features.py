@@ -134,6 +134,24 @@ def _compare_given(
     return NameLevels(levels.astype(np.int8), exact)
 
 
+def _place_levels(sim: TokenSimilarity, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Places by hierarchy level; a place given only as its country says nothing.
+
+    "Ukraina" against "Ukraine > Kherson Oblast > Oleshky" agrees as far as it goes.
+    Scored as "same country" it would count against the pair (true matches mostly
+    agree on the town), yet the record simply did not say more. Paths run coarse to
+    fine, so a one-level path that agrees with the other path's first level (or with
+    another one-level path) is a country, or a place nobody can tell apart: neutral.
+    """
+    levels = compare_place(sim, a, b)
+    depth = np.minimum((a != PAD).sum(axis=1), (b != PAD).sum(axis=1))
+    rows = np.flatnonzero((depth == 1) & (levels >= 0))
+    if len(rows):
+        first = sim.pairwise(a[rows, :1], b[rows, :1])[:, 0, 0] >= 0.90
+        levels[rows[first]] = NULL
+    return levels
+
+
 def compare_child(
     sim: TokenSimilarity,
     traces: Encoded,
@@ -192,8 +210,8 @@ def compare_family(
     inquirer = np.where((traces.relation[t] == 0)[:, None], traces.other_adult[t], PAD)
     inquirer_levels = person_levels(_max_person(sim, inquirer, c_care, c_mother, c_father))
     levels[:, 6] = np.where(inquirer_levels == 0, NULL, inquirer_levels)
-    levels[:, 7] = compare_place(sim, traces.origin[t], cases.origin[c])
-    levels[:, 8] = compare_place(sim, traces.separation[t], cases.separation[c])
+    levels[:, 7] = _place_levels(sim, traces.origin[t], cases.origin[c])
+    levels[:, 8] = _place_levels(sim, traces.separation[t], cases.separation[c])
     levels[:, 10] = _compare_id_sets(traces.contacts, cases.contacts, t, c)
     levels[:, 11] = compare_masks(traces.background[t], cases.background[c])
     return Comparison(levels, child.given_token, child.family_token)
