@@ -311,6 +311,7 @@ def diagnose(work: Path, ours: Ranked, truth: dict[str, set[str]], examples: int
     true pair that shares an identifier were a candidate: the size of each fix.
     """
     from scoring.engine import Thresholds
+    from scoring.features import FEATURE_INDEX, FEATURES
     from service import pipeline
 
     store = pipeline.Store.open(f"sqlite:///{work / 'ftr.db'}")
@@ -368,12 +369,10 @@ def diagnose(work: Path, ours: Ranked, truth: dict[str, set[str]], examples: int
     lines.append(f"`likely` pairs that are wrong: {len(wrong)}")
 
     def shares_id(pair: tuple[str, str]) -> bool:
-        # "documents" (the child's own) where the model splits identifiers by kind
+        # "documents" (the child's own): its top level is "shared"
         match = evidence.get(pair)
-        return match is not None and 1 in (
-            _level(match, "documents"),
-            _level(match, "identifiers"),
-        )
+        top = len(FEATURES[FEATURE_INDEX["documents"]].levels) - 1
+        return match is not None and _level(match, "documents") == top
 
     unproposed_found = {
         pair

@@ -151,11 +151,16 @@ _FAMILY_KINDS = re.compile(
 )
 
 
-def identifier_values(value: str | None, family: bool | None = None) -> frozenset[str]:
+def identifier_values(
+    value: str | None, family: bool | None = None, *, with_kind: bool = False
+) -> frozenset[str]:
     """`kind:value` pairs, values compared without punctuation (phones, document numbers).
 
     `family=True` keeps only family-level kinds (phones, household numbers),
-    `family=False` only the child's own documents, None keeps all.
+    `family=False` only the child's own documents, None keeps all. `with_kind` keeps
+    each value's kind as `kind:value` (kind folded to letters and digits, empty when
+    the record gave none), so two different passports can be told from a passport
+    and a registration number, which nobody expects to agree.
     """
     found: set[str] = set()
     for part in _split_multi(value):
@@ -167,8 +172,12 @@ def identifier_values(value: str | None, family: bool | None = None) -> frozense
         digits = _DIGITS.sub("", raw)
         token = digits if len(digits) >= 5 else fold(raw).replace(" ", "")
         if len(token) >= 4:
-            found.add(token[-9:] if digits == token else token)
+            token = token[-9:] if digits == token else token
+            found.add(f"{_KIND.sub('', fold(kind))}:{token}" if with_kind else token)
     return frozenset(found)
+
+
+_KIND = re.compile(r"[^a-z0-9]+")
 
 
 @dataclass
@@ -193,6 +202,7 @@ class Encoded:
     has_dob: np.ndarray
     background: np.ndarray
     documents: list[frozenset[str]]
+    document_kinds: list[frozenset[str]]
     contacts: list[frozenset[str]]
     request: list[str | None]
     proposable: np.ndarray
@@ -224,8 +234,8 @@ class Encoder:
             name: []
             for name in (
                 "ids given family names nick father mother other_adult relation origin "
-                "separation sex birth_lo birth_hi has_dob background documents contacts request "
-                "proposable"
+                "separation sex birth_lo birth_hi has_dob background documents document_kinds "
+                "contacts request proposable"
             ).split()
         }
         for record in records:
@@ -285,6 +295,9 @@ class Encoder:
                 )
             )
             cols["documents"].append(identifier_values(get("identifiers"), family=False))
+            cols["document_kinds"].append(
+                identifier_values(get("identifiers"), family=False, with_kind=True)
+            )
             cols["contacts"].append(identifier_values(get("identifiers"), family=True))
             cols["request"].append(get("request_id") or None)
             status = _safe(parse_status, get("status")) or "open"
@@ -317,6 +330,7 @@ class Encoder:
             has_dob=np.asarray(cols["has_dob"], dtype=bool),
             background=np.asarray(cols["background"], dtype=np.int64),
             documents=cols["documents"],
+            document_kinds=cols["document_kinds"],
             contacts=cols["contacts"],
             request=cols["request"],
             proposable=np.asarray(cols["proposable"], dtype=bool),

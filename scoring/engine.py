@@ -26,6 +26,7 @@ from scoring.comparators import NULL, TokenSimilarity
 from scoring.explain import explain
 from scoring.features import (
     FEATURE_INDEX,
+    FEATURES,
     Comparison,
     compare_child,
     compare_family,
@@ -84,10 +85,13 @@ def child_identity_agrees(levels: np.ndarray) -> np.ndarray:
     birth_close = (birth < 0) | (birth >= 2)  # missing, or within a year
     # the child's own document (not a family phone) outweighs a name or a date written
     # differently, but not both: identifiers may also be a relative's papers
-    same_document = (levels[:, FEATURE_INDEX["documents"]] == 1) & ((given != 0) | (birth != 0))
+    same_document = (levels[:, FEATURE_INDEX["documents"]] == SHARED_DOCUMENT) & (
+        (given != 0) | (birth != 0)
+    )
     return ((given != 0) & birth_close & (sex != 0)) | same_document
 
 
+SHARED_DOCUMENT = len(FEATURES[FEATURE_INDEX["documents"]].levels) - 1
 SAME_CHILD = 0.99  # pairwise probability above which two cases are one child
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from rapidfuzz.distance import OSA
 
 from matching.encode import PAD, Encoded
 from scoring.comparators import (
@@ -57,7 +58,7 @@ FEATURES: tuple[Feature, ...] = (
         "Separation place",
         ("different", "same country", "same region", "same town"),
     ),
-    Feature("documents", "Child's documents", ("none shared", "shared")),
+    Feature("documents", "Child's documents", ("different", "one character apart", "shared")),
     Feature("contacts", "Family phone / household", ("none shared", "shared")),
     Feature("background", "Language / nationality", ("none in common", "in common")),
 )
@@ -96,6 +97,43 @@ def _compare_id_sets(
     both = np.flatnonzero(has_a & has_b)
     if len(both):
         levels[both] = compare_sets([a[i] for i in t[both]], [b[i] for i in c[both]])
+    return levels
+
+
+def _compare_documents(
+    a: list[frozenset[str]], b: list[frozenset[str]], t: np.ndarray, c: np.ndarray
+) -> np.ndarray:
+    """The child's documents (`kind:value`): shared (2), one character apart (1), different (0).
+
+    Any value in common is shared, whatever the kinds say. Otherwise only documents
+    of one kind can disagree: two passports with different numbers are two children,
+    a passport and a registration number are not comparable (missing). A number one
+    character off (a typo, two digits swapped) is its own level: it is what a mistyped
+    number looks like, but also a brother's registration number issued next in line,
+    so the model weighs it and the identity rule never leans on it.
+    """
+    levels = np.full(len(t), NULL, dtype=np.int8)
+    for p in range(len(t)):
+        x, y = a[t[p]], b[c[p]]
+        if not x or not y:
+            continue
+        values_x = {v.partition(":")[2]: v.partition(":")[0] for v in x}
+        values_y = {v.partition(":")[2]: v.partition(":")[0] for v in y}
+        if values_x.keys() & values_y.keys():
+            levels[p] = 2
+            continue
+        level = NULL
+        for vx, kx in values_x.items():
+            for vy, ky in values_y.items():
+                if kx and ky and kx != ky:
+                    continue
+                if len(vx) >= 5 and OSA.distance(vx, vy, score_cutoff=1) <= 1:
+                    level = 1
+                    break
+                level = max(level, 0)
+            if level == 1:
+                break
+        levels[p] = level
     return levels
 
 
@@ -185,7 +223,7 @@ def compare_child(
     )
     levels[:, 3] = compare_sex(traces.sex[t], cases.sex[c])
     # the child's own documents: cheap, and decisive when names were mistyped
-    levels[:, 9] = _compare_id_sets(traces.documents, cases.documents, t, c)
+    levels[:, 9] = _compare_documents(traces.document_kinds, cases.document_kinds, t, c)
     return Comparison(levels, given.exact_token, family.exact_token)
 
 

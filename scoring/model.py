@@ -39,7 +39,7 @@ import numpy as np
 
 from scoring.features import FEATURE_INDEX, FEATURES, Comparison
 
-MODEL_NAME = "fs-1to1-v1"
+MODEL_NAME = "fs-1to1-v2"
 # What a true match looks like on the child's own features before any data: an
 # anchor for EM. Without it, traces whose child is not registered but whose sibling
 # is teach EM that a match may well differ in given name and age (the sibling is
@@ -290,6 +290,11 @@ class MatchModel:
                 if self.features[f] not in CHILD_FEATURES:
                     # a brother or sister shares the family exactly as the child does
                     self.r[f] = self.m[f].copy()
+                elif self.features[f] == "documents":
+                    # ... and may hold the number issued next to the child's
+                    near = self.u[f].copy()
+                    near[1] = max(near[1], self.m[f][1])
+                    self.r[f] = near / near.sum()
             if shift < tol:
                 break
         self.share_relatives = lam_r

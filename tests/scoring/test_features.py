@@ -1,0 +1,86 @@
+"""Feature levels of whole records: the rules that keep siblings and relatives apart."""
+
+from __future__ import annotations
+
+import numpy as np
+from factories import case, trace
+
+from matching.encode import Encoder
+from scoring.comparators import NULL, TokenSimilarity
+from scoring.features import FEATURE_INDEX, FEATURES, compare_pairs
+from scoring.model import CHILD_FEATURES, MatchModel
+
+
+def _levels(t: dict, c: dict) -> dict[str, int]:
+    encoder = Encoder()
+    traces = encoder.encode("traces", [t])
+    cases = encoder.encode("cases", [c])
+    vocabulary = encoder.vocabulary
+    sim = TokenSimilarity(vocabulary.strings, vocabulary.key_of)
+    rows = np.zeros(1, np.int64)
+    levels = compare_pairs(sim, traces, cases, rows, rows).levels[0]
+    return {f.name: int(levels[i]) for i, f in enumerate(FEATURES)}
+
+
+def test_a_family_name_in_the_given_field_does_not_agree_with_a_sister() -> None:
+    # everything written in the given-name field: his sister's surname must not count
+    levels = _levels(
+        trace(given_name="al-Najjar Mohammed"),
+        case(given_name="Rana", family_name="al-Najjar"),
+    )
+    assert levels["given_name"] == 0
+
+
+def test_swapped_name_fields_still_agree() -> None:
+    levels = _levels(
+        trace(given_name="Shevchenko", family_name="Artem"),
+        case(given_name="Artem", family_name="Shevchenko"),
+    )
+    assert levels["given_name"] == 4
+
+
+def test_documents_compare_within_a_kind() -> None:
+    top = len(FEATURES[FEATURE_INDEX["documents"]].levels) - 1
+    shared = _levels(trace(identifiers="passport:AB123456"), case(identifiers="id:AB123456"))
+    assert shared["documents"] == top  # a value in common counts whatever the kinds
+    other_kind = _levels(trace(identifiers="passport:AB123456"), case(identifiers="unhcr:991-7"))
+    assert other_kind["documents"] == NULL  # not comparable: neutral
+    two_passports = _levels(
+        trace(identifiers="passport:AB123456"), case(identifiers="passport:XY987654")
+    )
+    assert two_passports["documents"] == 0
+    typo = _levels(trace(identifiers="ssn:4178304"), case(identifiers="ssn:4173804"))
+    assert typo["documents"] == 1  # two digits swapped
+
+
+def test_a_place_given_only_as_its_country_is_neutral() -> None:
+    full = "Ukraine > Kherson Oblast > Oleshky"
+    assert _levels(trace(place_of_origin="Ukraina"), case(place_of_origin=full))["origin"] == NULL
+    assert _levels(trace(place_of_origin=full), case(place_of_origin="Ukraine"))["origin"] == NULL
+    other = _levels(trace(place_of_origin=full), case(place_of_origin="Ukraine > Kyiv Oblast"))
+    assert other["origin"] == 1  # both say more than the country, and only it agrees
+
+
+def test_relatives_share_the_family_features_of_a_match() -> None:
+    """After fitting, the relatives class is m on family features and u on the child's."""
+    encoder = Encoder()
+    people = [
+        case(given_name=g, family_name="Kovalenko", mother_name="Olena Kovalenko", age=a, sex=s)
+        for g, a, s in (("Artem", "6", "m"), ("Daryna", "9", "f"), ("Ivan", "12", "m"))
+    ]
+    cases = encoder.encode("cases", people)
+    traces = encoder.encode(
+        "traces", [trace(given_name="Artem", family_name="Kovalenko", age="6", sex="m")]
+    )
+    vocabulary = encoder.vocabulary
+    sim = TokenSimilarity(vocabulary.strings, vocabulary.key_of)
+    rows = np.arange(3)
+    comparison = compare_pairs(sim, traces, cases, np.zeros(3, np.int64), rows)
+    model = MatchModel()
+    model.fit_u(comparison.levels)
+    model.fit(comparison, np.zeros(3, np.int64))
+    for f, name in enumerate(model.features):
+        if name not in CHILD_FEATURES:
+            np.testing.assert_allclose(model.r[f], model.m[f])
+        elif name != "documents":
+            np.testing.assert_allclose(model.r[f], model.u[f])
