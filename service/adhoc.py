@@ -15,6 +15,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -23,8 +24,10 @@ from sqlalchemy.orm import Session
 from case_store import repository
 from case_store.fields import CASE_FIELDS
 from case_store.models import Case, MatchRun
+from scoring import snapshot
 from scoring.engine import Matcher, ScoredMatch
 from scoring.model import MatchModel, ModelMismatch
+from service import indexes
 from service.auth import Principal, readable, visible_agencies
 
 # Queries add their tokens to the matcher's vocabulary; past this growth, rebuild.
@@ -52,11 +55,13 @@ class Query:
 class MatcherCache:
     """Matchers per (store change, visibility scope), least recently used evicted."""
 
-    def __init__(self, max_entries: int = 4) -> None:
+    def __init__(self, max_entries: int = 4, index_dir: Path | None = None) -> None:
         self.max_entries = max_entries
+        self.index_dir = index_dir  # where `ftr rescore` persisted its indexes
         self._entries: OrderedDict[tuple[Any, ...], _Entry] = OrderedDict()
         self._build_lock = threading.Lock()
-        self.builds = 0
+        self.builds = 0  # matchers built from the records
+        self.loads = 0  # matchers loaded from the persisted indexes
 
     @staticmethod
     def store_change(session: Session) -> tuple[Any, ...]:
@@ -83,6 +88,10 @@ class MatcherCache:
             return entry
 
     def _build(self, session: Session, principal: Principal) -> _Entry:
+        loaded = self._load_snapshot(session, principal)
+        if loaded is not None:
+            self.loads += 1
+            return _Entry(loaded, len(loaded.case_records), len(loaded.encoder.vocabulary))
         columns = [Case.__table__.c[name] for name in CASE_FIELDS]  # type: ignore[attr-defined]
         stmt = readable(select(*columns).where(Case.proposable.is_(True)), principal)
         cases = [dict(zip(CASE_FIELDS, row, strict=True)) for row in session.execute(stmt)]
@@ -97,6 +106,26 @@ class MatcherCache:
             matcher.fit(list(repository.iter_records(session, "traces")))
         self.builds += 1
         return _Entry(matcher, len(cases), len(matcher.encoder.vocabulary))
+
+    def _load_snapshot(self, session: Session, principal: Principal) -> Matcher | None:
+        """The indexes the last re-score persisted, when `principal` sees every case.
+
+        A snapshot holds all proposable cases, so it serves only a caller who may read
+        all of them: scores compete among candidates, and a case the caller cannot see
+        must not even lower another's score. It is used only when its fingerprint
+        (cases, their content, the fitted model, the code) is the store's now.
+        """
+        if self.index_dir is None:
+            return None
+        stored = indexes.stored_model(session)
+        if stored is None:
+            return None
+        proposable = select(func.count()).select_from(Case).where(Case.proposable.is_(True))
+        if session.scalar(readable(proposable, principal)) != session.scalar(proposable):
+            return None
+        _, model_json = stored
+        wanted = snapshot.fingerprint(indexes.cases_digest(session), model_json)
+        return snapshot.load(self.index_dir, wanted)
 
 
 def run_queries(entry: _Entry, queries: Sequence[Query]) -> dict[str, list[ScoredMatch]]:

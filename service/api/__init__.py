@@ -22,7 +22,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service import pipeline
+from service import indexes, pipeline
 from service.adhoc import MatcherCache
 from service.api import admin, matches, records, schemas
 from service.api.deps import Services
@@ -186,7 +186,9 @@ def create_app(settings: Settings, *, store: pipeline.Store | None = None) -> Fa
         settings=settings,
         store=store,
         rescorer=BackgroundRescorer(store, enabled=settings.rescore_on_change),
-        matchers=MatcherCache(),
+        matchers=MatcherCache(
+            index_dir=indexes.default_index_dir(settings.database_url, settings.index_dir)
+        ),
     )
     app = FastAPI(
         title="ftr-match review service",

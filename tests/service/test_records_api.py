@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from svc_world import build_world
 
+from service import pipeline
 from service.adhoc import MatcherCache
 
 
@@ -163,3 +164,32 @@ def test_adhoc_queries_respect_limit_threshold_and_visibility(shared_world) -> N
     repeated = {"queries": [{"id": "x", "trace": query}, {"id": "x", "trace": query}]}
     answer = world.client.post("/v1/match", json=repeated, headers=world.auth("officer_a"))
     assert answer.status_code == 422
+
+
+def test_adhoc_queries_use_the_persisted_indexes_for_a_caller_who_sees_every_case(
+    world,
+) -> None:
+    """After `ftr rescore` saved its indexes, an admin's query loads them, never builds;
+    a caller who sees only some cases still gets a matcher of exactly those."""
+    cache: MatcherCache = world.app.state.services.matchers
+    assert cache.index_dir is not None
+    pipeline.rescore(world.store, full=True, index_dir=cache.index_dir)
+    case = world.client.get(f"/v1/cases/{world.ids['case_a']}", headers=world.auth("admin"))
+    query = {k: case.json()[k] for k in ("given_name", "family_name", "sex", "date_of_birth")}
+    body = {"queries": [{"id": "q", "limit": 5, "threshold": 0.0, "trace": query}]}
+    loads, builds = cache.loads, cache.builds
+    answer = world.client.post("/v1/match", json=body, headers=world.auth("admin"))
+    assert answer.status_code == 200, answer.text
+    assert (cache.loads, cache.builds) == (loads + 1, builds)
+    loaded = answer.json()["results"][0]["matches"]
+    assert loaded[0]["case_id"] == world.ids["case_a"]
+    world.client.post("/v1/match", json=body, headers=world.auth("officer_b"))
+    assert (cache.loads, cache.builds) == (loads + 1, builds + 1)
+    # a stale snapshot (the cases changed since) is never used
+    world.client.post(
+        "/v1/cases",
+        json={"case_id": "ADHOC-2", "registration_date": "2024-06-01"},
+        headers=world.auth("admin"),
+    )
+    world.client.post("/v1/match", json=body, headers=world.auth("admin"))
+    assert (cache.loads, cache.builds) == (loads + 1, builds + 2)
