@@ -168,8 +168,54 @@ def _compare_given(
     backward = compare_name_part(sim, cases.given[c], c_nick, traces.names[t], t_nick)
     both = (forward.levels != NULL) & (backward.levels != NULL)
     levels = np.where(both, np.minimum(forward.levels, backward.levels), forward.levels)
+    conflict = _given_names_conflict(sim, traces, cases, t, c, levels)
+    levels = np.where(conflict, 0, levels)
     exact = np.where(levels == forward.levels, forward.exact_token, PAD)
     return NameLevels(levels.astype(np.int8), exact)
+
+
+def _unexplained(sim: TokenSimilarity, part: np.ndarray, names: np.ndarray) -> np.ndarray:
+    """Whether a record has a given-name token that none of the other's names resembles."""
+    jw = sim.pairwise(part, names)
+    resembled = ((jw >= 0.80) | sim.same_key(part, names)).any(axis=2)
+    return ((part != PAD) & ~resembled).any(axis=1)
+
+
+def _given_names_conflict(
+    sim: TokenSimilarity,
+    traces: Encoded,
+    cases: Encoded,
+    t: np.ndarray,
+    c: np.ndarray,
+    levels: np.ndarray,
+) -> np.ndarray:
+    """Pairs whose given names agree on one word only because both hold another that differs.
+
+    Yelyzaveta Viktorivna and her sister Sofia Viktorovna share a patronymic; Rashida
+    Begum and Tasmin Begum a title; Mohammad Sheikho (all in the given-name field) and
+    his brother Ahmed Ali Sheikho a surname. "Any word in common" called each pair the
+    same given name. A word found nowhere among the other record's names, on *both*
+    sides, is a given name that differs. One side's extra word is no conflict (María
+    José registered as María), nor is a nickname (Sasha for Oleksandr).
+    """
+    conflict = np.zeros(len(t), dtype=bool)
+    t_given, c_given = traces.given[t], cases.given[c]
+    several = ((t_given != PAD).sum(axis=1) > 1) | ((c_given != PAD).sum(axis=1) > 1)
+    rows = np.flatnonzero(several & (levels >= 2))
+    if not len(rows):
+        return conflict
+    tr, cr = t[rows], c[rows]
+    t_nick, c_nick = traces.nick[tr], cases.nick[cr]
+    nickname = (
+        sim.same_key(t_nick, cases.names[cr]).any(axis=(1, 2))
+        | sim.same_key(traces.names[tr], c_nick).any(axis=(1, 2))
+        | sim.same_key(t_nick, c_nick).any(axis=(1, 2))
+    )
+    differs = _unexplained(sim, traces.given[tr], cases.names[cr]) & _unexplained(
+        sim, cases.given[cr], traces.names[tr]
+    )
+    conflict[rows] = differs & ~nickname
+    return conflict
 
 
 def _place_levels(sim: TokenSimilarity, a: np.ndarray, b: np.ndarray) -> np.ndarray:
