@@ -20,6 +20,7 @@ import numpy as np
 
 from benchmarks.evaluate import evaluate_files, format_table, read_pairs
 from benchmarks.synth import generate as synth
+from benchmarks.synth_alt import generate as synth_alt
 from case_store.db import transaction
 from case_store.repository import iter_records
 from matching.candidates import generate as candidates
@@ -52,10 +53,17 @@ def candidate_recall(store: pipeline.Store, truth_path: Path) -> tuple[float, fl
     return hit / max(len(wanted), 1), float(per_trace.mean()), int(per_trace.max(initial=0))
 
 
-def run(cases: int, seed: int, work: Path) -> None:
+# `alt` is an independent generator (other cultures and habits): a check against over-fitting.
+GENERATORS = {"synth": synth, "alt": synth_alt}
+
+
+def run(cases: int, seed: int, work: Path, generator: str = "synth") -> None:
     started = time.perf_counter()
-    paths = synth(work / "data", n_cases=cases, seed=seed)
-    print(f"generated {cases} cases (seed {seed}) in {time.perf_counter() - started:.1f} s")
+    paths = GENERATORS[generator](work / "data", n_cases=cases, seed=seed)
+    print(
+        f"generated {cases} cases (seed {seed}, generator {generator}) "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
     store = pipeline.Store.open(f"sqlite:///{work / 'bench.db'}")
     t0 = time.perf_counter()
     pipeline.import_file(store, "cases", paths.cases)
@@ -81,13 +89,14 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=20000)
     parser.add_argument("--seed", type=int, default=1234)
     parser.add_argument("--work", type=Path, default=None, help="keep files here")
+    parser.add_argument("--generator", choices=sorted(GENERATORS), default="synth")
     args = parser.parse_args()
     if args.work:
         args.work.mkdir(parents=True, exist_ok=True)
-        run(args.cases, args.seed, args.work)
+        run(args.cases, args.seed, args.work, args.generator)
     else:
         with tempfile.TemporaryDirectory() as tmp:
-            run(args.cases, args.seed, Path(tmp))
+            run(args.cases, args.seed, Path(tmp), args.generator)
 
 
 if __name__ == "__main__":
