@@ -142,12 +142,14 @@ def _parent_levels(
 ) -> np.ndarray:
     """A parent named on the trace against the case's parent of that role.
 
-    The case's caregiver counts only when it agrees (the caregiver is often an aunt,
-    a neighbour or a foster family, which says nothing against the parent).
+    The case's caregiver counts only when it agrees, at least "similar" (the caregiver
+    is often an aunt, a neighbour or a foster family, which says nothing against the
+    parent; sharing a word with the parent's name, often a family or father's name,
+    says nothing either).
     """
     direct = person_levels(person_similarity(sim, sought, parent))
     via_caregiver = person_levels(person_similarity(sim, sought, caregiver))
-    via_caregiver = np.where(via_caregiver == 0, NULL, via_caregiver)
+    via_caregiver = np.where(via_caregiver < 2, NULL, via_caregiver)
     return np.maximum(direct, via_caregiver)
 
 
