@@ -41,6 +41,10 @@ Record = Mapping[str, str | None]
 class Thresholds:
     """Decision thresholds on the calibrated probability (see README: measured effect).
 
+    `possible` is low on purpose: recall comes first in the ranked list, and a
+    trace whose child has a very common name may have no candidate above a few
+    per cent, the true one included; its best few are still worth a look. (Scores
+    among candidates add up to at most 1, so this writes about two a trace.)
     `likely` applies to the probability among a trace's candidates; `alone` to the
     pair's own probability, before competition. A trace whose child is not registered
     may still have one candidate far ahead of the rest (a same-named child of the same
@@ -49,7 +53,7 @@ class Thresholds:
     """
 
     likely: float = 0.95
-    possible: float = 0.05
+    possible: float = 0.001
     alone: float = 0.9
 
     def likelihood(self, score: float) -> str | None:
