@@ -14,6 +14,7 @@ import re
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -81,9 +82,16 @@ def _split_multi(value: str | None) -> list[str]:
 
 def _skeletons(text: str | None) -> list[str]:
     """Folded tokens of one name, plus the joins of neighbours (Maria Jose -> mariajose)."""
-    tokens = [t for t in name_tokens(text or "") if t]
+    return list(_name_skeletons(text or ""))
+
+
+@lru_cache(maxsize=1 << 18)
+def _name_skeletons(text: str) -> tuple[str, ...]:
+    # names repeat across a store (a family name, a common given name, a parent's
+    # name on every sibling's record): a quarter of encoding went to folding them again
+    tokens = [t for t in name_tokens(text) if t]
     joined = [a + b for a, b in zip(tokens, tokens[1:], strict=False)]
-    return _unique(tokens + joined)
+    return tuple(_unique(tokens + joined))
 
 
 def _unique(items: Iterable[str]) -> list[str]:

@@ -20,12 +20,98 @@ from matching.encode import PAD, YEAR
 NULL = np.int8(-1)
 
 
-class TokenSimilarity:
-    """Jaro-Winkler similarity between vocabulary tokens, computed once per unique pair."""
+class PairCache:
+    """Similarities of token pairs already computed: a hash table in two numpy arrays.
 
-    def __init__(self, strings: list[str], key_of: list[int] | None = None):
+    A re-score meets the same pairs of names again and again (a trace's candidates
+    share surnames, every chunk of traces meets the same common names), and finding
+    the distinct pairs of each batch by sorting cost more than the string metric.
+    Keys are `a << 32 | b` of two token ids; lookups and inserts are vectorised
+    linear probing (Fibonacci hashing, load at most one half). The table doubles up
+    to `max_slots` and then stops taking pairs: those are computed on every call,
+    which is only slower, so memory stays bounded in a long-running service.
+    """
+
+    _EMPTY = -1  # keys are non-negative
+    _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+
+    def __init__(self, slots: int = 1 << 16, max_slots: int = 1 << 24) -> None:
+        self.max_slots = max(max_slots, slots)
+        self.count = 0
+        self._allocate(slots)
+
+    def _allocate(self, slots: int) -> None:
+        self._bits = max(slots, 2).bit_length() - 1  # a shift by 64 is undefined
+        self.keys = np.full(1 << self._bits, self._EMPTY, dtype=np.int64)
+        self.values = np.zeros(1 << self._bits, dtype=np.float32)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def _home(self, keys: np.ndarray) -> np.ndarray:
+        shift = np.uint64(64 - self._bits)
+        return ((keys.astype(np.uint64) * self._MULTIPLIER) >> shift).astype(np.int64)
+
+    def find(self, keys: np.ndarray) -> np.ndarray:
+        """The slot holding each key, -1 where the key is not stored."""
+        found = np.full(len(keys), -1, dtype=np.int64)
+        slot = self._home(keys)
+        pending = np.arange(len(keys))
+        mask = len(self.keys) - 1
+        while len(pending):
+            at = slot[pending]
+            stored = self.keys[at]
+            hit = stored == keys[pending]
+            found[pending[hit]] = at[hit]
+            probe_on = ~hit & (stored != self._EMPTY)
+            pending = pending[probe_on]
+            slot[pending] = (at[probe_on] + 1) & mask
+        return found
+
+    def insert(self, keys: np.ndarray, values: np.ndarray) -> None:
+        """Store distinct keys that are not stored yet (as many as the bound allows)."""
+        if self.count + len(keys) > len(self.keys) // 2:
+            slots = len(self.keys)
+            while self.count + len(keys) > slots // 2 and slots < self.max_slots:
+                slots *= 2
+            if slots > len(self.keys):
+                old = self.keys != self._EMPTY
+                old_keys, old_values = self.keys[old], self.values[old]
+                self._allocate(slots)
+                self.count = 0
+                self._place(old_keys, old_values)
+            room = max(len(self.keys) // 2 - self.count, 0)
+            keys, values = keys[:room], values[:room]
+        self._place(keys, values)
+
+    def _place(self, keys: np.ndarray, values: np.ndarray) -> None:
+        slot = self._home(keys)
+        pending = np.arange(len(keys))
+        mask = len(self.keys) - 1
+        while len(pending):
+            at = slot[pending]
+            free = self.keys[at] == self._EMPTY
+            # keys wanting the same free slot all write it; one of them (distinct
+            # keys) is there afterwards and has its place, the others probe on
+            self.keys[at[free]] = keys[pending[free]]
+            placed = free & (self.keys[at] == keys[pending])
+            self.values[at[placed]] = values[pending[placed]]
+            pending, at = pending[~placed], at[~placed]
+            slot[pending] = (at + 1) & mask
+        self.count += len(keys)
+
+
+class TokenSimilarity:
+    """Jaro-Winkler similarity between vocabulary tokens, computed once per unique pair
+    and kept (`PairCache`) for the next batch that meets it."""
+
+    def __init__(
+        self, strings: list[str], key_of: list[int] | None = None, cache: PairCache | None = None
+    ):
         self.strings = strings
         self._key_list = key_of
+        self._cache = cache if cache is not None else PairCache()
+        self._twin: TokenSimilarity | None = None
         self._size = 0
         self._array = np.empty(0, dtype=object)
         self._keys = np.empty(0, dtype=np.int64)
@@ -57,6 +143,13 @@ class TokenSimilarity:
         self._digits[self._size : n] = [any(ch.isdigit() for ch in t) for t in new]
         self._size = n
 
+    def twin(self) -> TokenSimilarity:
+        """The same similarity with a cache of its own, for a second thread (the cache
+        is not safe to share); made once and kept, so its cache fills too."""
+        if self._twin is None:
+            self._twin = TokenSimilarity(self.strings, self._key_list)
+        return self._twin
+
     def has_digit(self, a: np.ndarray) -> np.ndarray:
         """Whether each token holds a digit (a postcode, a house number): (P, Ka)."""
         self._refresh()
@@ -79,21 +172,31 @@ class TokenSimilarity:
         right = np.broadcast_to(b[:, None, :], left.shape)
         valid = (left != PAD) & (right != PAD)
         out = np.full(left.shape, -1.0, dtype=np.float32)
-        equal = valid & (left == right)
-        out[equal] = 1.0
-        todo = valid & ~equal
-        if todo.any():
-            size = np.int64(len(self.strings) + 1)
-            keys = left[todo].astype(np.int64) * size + right[todo].astype(np.int64)
-            unique, inverse = np.unique(keys, return_inverse=True)
-            ua, ub = unique // size, unique % size
-            sims = cpdist(
-                self._array[ua],
-                self._array[ub],
-                scorer=JaroWinkler.normalized_similarity,
-                workers=1,
-            ).astype(np.float32)
-            out[todo] = sims[inverse]
+        out[valid] = self.similarities(left[valid], right[valid])
+        return out
+
+    def similarities(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        """Similarity of token `left[i]` with token `right[i]` (no padding): float32."""
+        out = np.ones(len(left), dtype=np.float32)
+        todo = np.flatnonzero(left != right)
+        if not len(todo):
+            return out
+        keys = (left[todo].astype(np.int64) << 32) | right[todo].astype(np.int64)
+        slots = self._cache.find(keys)
+        known = slots >= 0
+        out[todo[known]] = self._cache.values[slots[known]]
+        if known.all():
+            return out
+        unknown = ~known
+        unique, inverse = np.unique(keys[unknown], return_inverse=True)
+        sims = cpdist(
+            self._array[unique >> 32],
+            self._array[unique & 0xFFFFFFFF],
+            scorer=JaroWinkler.normalized_similarity,
+            workers=1,
+        ).astype(np.float32)
+        out[todo[unknown]] = sims[inverse]
+        self._cache.insert(unique, sims)
         return out
 
 
@@ -105,6 +208,37 @@ def _any_equal(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _has(a: np.ndarray) -> np.ndarray:
     return (a != PAD).any(axis=1)
+
+
+def _trim(a: np.ndarray) -> np.ndarray:
+    """`a` without its trailing columns that hold only padding (at least one column)."""
+    used = np.flatnonzero((a != PAD).any(axis=0))
+    return a[:, : int(used[-1]) + 1] if len(used) else a[:, :1]
+
+
+def _width_groups(rows: np.ndarray, *counts: np.ndarray) -> list[np.ndarray]:
+    """`rows` split by how many tokens each side holds (1, 2-3, 4+), so that each group,
+    trimmed of its padding, is compared on a small dense grid instead of the widest."""
+    code = np.zeros(len(rows), dtype=np.int64)
+    for count in counts:
+        code = code * 3 + np.searchsorted(np.array([1, 3]), count[rows], side="right")
+    order = np.argsort(code, kind="stable")
+    code = code[order]
+    cuts = np.flatnonzero(code[1:] != code[:-1]) + 1
+    return [np.sort(rows[group]) for group in np.split(order, cuts)]
+
+
+def _any_same_key(sim: TokenSimilarity, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Whether any token of a[p] shares a skeleton key with one of b[p].
+
+    Only rows with tokens on both sides are looked at: most records have no
+    nickname, and a missing side can share nothing.
+    """
+    out = np.zeros(len(a), dtype=bool)
+    rows = np.flatnonzero(_has(a) & _has(b))
+    if len(rows):
+        out[rows] = sim.same_key(a[rows], b[rows]).any(axis=(1, 2))
+    return out
 
 
 @dataclass(frozen=True)
@@ -129,7 +263,32 @@ def compare_name_part(
     spelling (Jaro-Winkler >= 0.92), 1 a loose one (>= 0.80), 0 different.
     """
     levels = np.full(len(part), NULL, dtype=np.int8)
-    present = _has(part) & _has(other_names)
+    exact_out = np.full(len(part), PAD, dtype=part.dtype)
+    count_part = (part != PAD).sum(axis=1)
+    count_other = (other_names != PAD).sum(axis=1)
+    # a missing side is neutral whatever the rest says: compare only the other rows
+    present = np.flatnonzero((count_part > 0) & (count_other > 0))
+    for rows in _width_groups(present, count_part, count_other):
+        found, exact_token = _name_part_levels(
+            sim,
+            _trim(part[rows]),
+            _trim(part_nick[rows]),
+            _trim(other_names[rows]),
+            _trim(other_nick[rows]),
+        )
+        levels[rows] = found
+        exact_out[rows] = exact_token
+    return NameLevels(levels, exact_out)
+
+
+def _name_part_levels(
+    sim: TokenSimilarity,
+    part: np.ndarray,
+    part_nick: np.ndarray,
+    other_names: np.ndarray,
+    other_nick: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """`compare_name_part` of rows that have a name on both sides: levels, exact token."""
     jw = sim.pairwise(part, other_names)
     same_key = sim.same_key(part, other_names)
     exact_matrix = (part[:, :, None] == other_names[:, None, :]) & (part[:, :, None] != PAD)
@@ -141,18 +300,18 @@ def compare_name_part(
     # formal names behind a nickname are compared by skeleton: Nastia gives
     # "anastasia", which must meet "Anastasiya" written another way
     nickname = (
-        sim.same_key(part_nick, other_names).any(axis=(1, 2))
-        | sim.same_key(part, other_nick).any(axis=(1, 2))
-        | sim.same_key(part_nick, other_nick).any(axis=(1, 2))
+        _any_same_key(sim, part_nick, other_names)
+        | _any_same_key(sim, part, other_nick)
+        | _any_same_key(sim, part_nick, other_nick)
     )
     best = jw.max(axis=(1, 2))
     sound = same_key.any(axis=(1, 2))
-    levels[present] = 0
-    levels[present & (best >= 0.80)] = 1
-    levels[present & ((best >= 0.92) | sound)] = 2
-    levels[present & nickname] = 3
-    levels[present & exact] = 4
-    return NameLevels(levels, np.where(present & exact, exact_token, PAD))
+    found = np.zeros(len(part), dtype=np.int8)
+    found[best >= 0.80] = 1
+    found[(best >= 0.92) | sound] = 2
+    found[nickname] = 3
+    found[exact] = 4
+    return found, np.where(exact, exact_token, PAD)
 
 
 def compare_birth(
@@ -193,10 +352,16 @@ def person_similarity(sim: TokenSimilarity, a: np.ndarray, b: np.ndarray) -> np.
     """Mean over a's name tokens of the best match among b's: order-free, -1 when missing.
 
     Tokens with the same skeleton count as at least 0.95 (a transliteration)."""
-    jw = sim.pairwise(a, b)
-    pairwise = np.where(sim.same_key(a, b), np.maximum(jw, 0.95), jw)
     count_a = (a != PAD).sum(axis=1)
     count_b = (b != PAD).sum(axis=1)
+    result = np.full(len(a), -1.0, dtype=np.float32)
+    # most records name no father, caregiver or inquirer: compare only rows with both
+    rows = np.flatnonzero((count_a > 0) & (count_b > 0))
+    if not len(rows):
+        return result
+    a, b, count_a, count_b = a[rows], b[rows], count_a[rows], count_b[rows]
+    jw = sim.pairwise(a, b)
+    pairwise = np.where(sim.same_key(a, b), np.maximum(jw, 0.95), jw)
     # mean over a's tokens of their best match in b, and the other way round: a name
     # given in part ("Rana" for "Rana al-Sayed") agrees on what it says
     best_a = np.where(a != PAD, np.maximum(pairwise.max(axis=2), 0.0), 0.0).sum(axis=1)
@@ -207,8 +372,8 @@ def person_similarity(sim: TokenSimilarity, a: np.ndarray, b: np.ndarray) -> np.
     # ... but a partial name cannot be "the same" as a full one, only similar
     partial = count_a != count_b
     out = np.where(partial, np.minimum(out, 0.96), out)
-    out = np.where((count_a > 0) & (count_b > 0), out, -1.0)
-    return out.astype(np.float32)
+    result[rows] = out
+    return result
 
 
 def person_levels(similarity: np.ndarray) -> np.ndarray:
@@ -225,20 +390,24 @@ def person_levels(similarity: np.ndarray) -> np.ndarray:
 def compare_place(sim: TokenSimilarity, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Places compared level by level: town (3), region (2), only country (1), none (0)."""
     levels = np.full(len(a), NULL, dtype=np.int8)
-    present = _has(a) & _has(b)
+    rows = np.flatnonzero(_has(a) & _has(b))  # a missing place is neutral
+    if not len(rows):
+        return levels
+    a, b = a[rows], b[rows]
     best = sim.pairwise(a, b).max(axis=2)  # (P, depth of a)
     # names of places may be spelled differently; numbers (postcodes) may not
     hit = np.where(sim.has_digit(a), best >= 0.999, best >= 0.90)
-    levels[present] = 0
+    found = np.zeros(len(rows), dtype=np.int8)
     depth = a.shape[1]
     for index, level in ((0, 1), (1, 2)):
         if index < depth:
-            levels[present & hit[:, index] & (levels < level)] = level
+            found[hit[:, index] & (found < level)] = level
     if depth > 2:
-        levels[present & hit[:, 2:].any(axis=1)] = 3
+        found[hit[:, 2:].any(axis=1)] = 3
     # a path that is only a town (no country) matching anywhere is a town agreement
     single = (a[:, 1:] == PAD).all(axis=1) & hit[:, 0] & ((b[:, 1:] != PAD).any(axis=1))
-    levels[present & single & (levels < 2)] = 2
+    found[single & (found < 2)] = 2
+    levels[rows] = found
     return levels
 
 

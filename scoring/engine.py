@@ -7,8 +7,9 @@ touches the database (the service layer loads records and stores results).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -113,6 +114,58 @@ def top_per_query(query_rows: np.ndarray, scores: np.ndarray, n: int) -> np.ndar
     return np.sort(order[position < n])
 
 
+PARALLEL_PAIRS = 20_000  # pairs from which a comparison is split over two threads
+
+
+def compare_in_halves(
+    compare: Callable[..., Comparison],
+    similarity: TokenSimilarity,
+    traces: Encoded,
+    cases: Encoded,
+    trace_rows: np.ndarray,
+    case_rows: np.ndarray,
+    child: Comparison | None = None,
+) -> Comparison:
+    """`compare` (`compare_child` or `compare_family`) of many pairs in two halves, the
+    second in a helper thread with a similarity cache of its own.
+
+    Each pair's comparison depends on that pair alone, so the halves joined are
+    exactly the whole; numpy releases the GIL in its array work, so two cores
+    compare a chunk's pairs about 1.7 times as fast as one.
+    """
+    extra = () if child is None else (child,)
+    n = len(trace_rows)
+    if n < PARALLEL_PAIRS:
+        return compare(similarity, traces, cases, trace_rows, case_rows, *extra)
+    half = n // 2
+    first, second = np.arange(half), np.arange(half, n)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ftr-compare") as pool:
+        later = pool.submit(
+            compare,
+            similarity.twin(),
+            traces,
+            cases,
+            trace_rows[second],
+            case_rows[second],
+            *(part.subset(second) for part in extra),
+        )
+        early = compare(
+            similarity,
+            traces,
+            cases,
+            trace_rows[first],
+            case_rows[first],
+            *(part.subset(first) for part in extra),
+        )
+        rest = later.result()
+    return Comparison(
+        **{
+            column.name: np.concatenate([getattr(early, column.name), getattr(rest, column.name)])
+            for column in fields(Comparison)
+        }
+    )
+
+
 class Matcher:
     """Cases indexed for matching, with a model fitted to them."""
 
@@ -176,7 +229,9 @@ class Matcher:
 
         Fitting and matching prune alike, so the EM's candidate sets are the ones scored.
         """
-        child = compare_child(self.similarity, enc, self.cases, cands.query_rows, cands.case_rows)
+        child = compare_in_halves(
+            compare_child, self.similarity, enc, self.cases, cands.query_rows, cands.case_rows
+        )
         partial = self.model.score(child, self.tf)
         bits = partial.weights.sum(axis=1)
         keep = np.union1d(
@@ -184,7 +239,8 @@ class Matcher:
             top_per_query(cands.query_rows, cands.scores, self.keep_by_rank),
         )
         kept = Candidates(cands.query_rows[keep], cands.case_rows[keep], cands.scores[keep])
-        full = compare_family(
+        full = compare_in_halves(
+            compare_family,
             self.similarity,
             enc,
             self.cases,
@@ -243,19 +299,47 @@ class Matcher:
     def match(
         self, traces: Sequence[Record], k: int = 10, *, chunk: int = 2000, explain_all: bool = True
     ) -> Iterator[ScoredMatch]:
-        """Ranked, explained proposals (at most k a trace, at or above `possible`)."""
+        """Ranked, explained proposals (at most k a trace, at or above `possible`).
+
+        With more than one chunk, the next chunk's candidates are generated in a
+        second thread while this one is compared, scored and explained: the sparse
+        products and the vector search release the GIL, so two cores overlap them.
+        Encoding stays in this thread and in order, because it grows the shared
+        vocabulary: token ids, and so every result, never depend on timing.
+        """
         if not self.fitted:
             self.fit(traces)
-        for start in range(0, len(traces), chunk):
-            yield from self._match_chunk(traces[start : start + chunk], k, explain_all)
+        if len(traces) <= chunk:
+            enc = self.encoder.encode("traces", traces)
+            yield from self._match_chunk(traces, enc, self._candidates(enc), k, explain_all)
+            return
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ftr-candidates") as pool:
+            ahead: tuple[Sequence[Record], Encoded, Future[Candidates]] | None = None
+            for start in range(0, len(traces), chunk):
+                records = traces[start : start + chunk]
+                enc = self.encoder.encode("traces", records)
+                found = pool.submit(self._candidates, enc)
+                if ahead is not None:
+                    yield from self._match_chunk(
+                        ahead[0], ahead[1], ahead[2].result(), k, explain_all
+                    )
+                ahead = (records, enc, found)
+            if ahead is not None:
+                yield from self._match_chunk(ahead[0], ahead[1], ahead[2].result(), k, explain_all)
+
+    def _candidates(self, enc: Encoded) -> Candidates:
+        if not len(enc) or not self.generators:
+            return Candidates.empty()
+        return generate(self.cases, enc, self.generators, self.budget)
 
     def _match_chunk(
-        self, records: Sequence[Record], k: int, explain_all: bool
+        self,
+        records: Sequence[Record],
+        enc: Encoded,
+        cands: Candidates,
+        k: int,
+        explain_all: bool,
     ) -> Iterator[ScoredMatch]:
-        enc = self.encoder.encode("traces", records)
-        if not len(enc) or not self.generators:
-            return
-        cands = generate(self.cases, enc, self.generators, self.budget)
         if not len(cands):
             return
         cands, comparison = self._compare(enc, cands)

@@ -90,3 +90,68 @@ def test_faiss_agrees_with_brute_force():
     s2, i2 = NumpyIndex(vectors).search(queries, 5)
     assert np.array_equal(i1, i2)
     assert np.allclose(s1, s2, atol=1e-5)
+
+
+def test_key_product_steps_do_not_change_candidates(monkeypatch):
+    """Bounding the entries of each product step (memory at scale) changes no result."""
+    encoder, cases, traces = _setup()
+    many = encoder.encode("traces", TRACES * 7)
+    blocker = KeyBlocker(cases, encoder.vocabulary)
+    whole = blocker.candidates(many, 3)
+    monkeypatch.setattr("matching.candidates.PRODUCT_ENTRIES", 1)  # one row a step
+    stepped = blocker.candidates(many, 3)
+    assert len(whole) > 0
+    for got, expected in zip(
+        (stepped.query_rows, stepped.case_rows, stepped.scores),
+        (whole.query_rows, whole.case_rows, whole.scores),
+        strict=True,
+    ):
+        assert np.array_equal(got, expected)
+
+
+def _clustered(n: int, dim: int, seed: int) -> np.ndarray:
+    """Unit vectors in tight clusters, as names' n-gram vectors are (spelling variants)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(n // 20, dim))
+    vectors = centres[rng.integers(0, len(centres), n)] + 0.3 * rng.normal(size=(n, dim))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors.astype(np.float32)
+
+
+def test_inverted_file_finds_what_exact_search_finds():
+    """Above its size limit the index is approximate (IVF): measured against the exact
+    twin it keeps nearly all of each query's exact neighbours, and it is reproducible."""
+    import faiss
+
+    vectors = _clustered(6000, 24, seed=1)
+    queries = vectors[:300] + 0.05 * np.random.default_rng(2).normal(size=(300, 24)).astype(
+        np.float32
+    )
+    approximate = faiss_index(vectors, approximate_above=1000, seed=3)
+    assert isinstance(approximate, faiss.IndexIVFFlat)
+    assert isinstance(faiss_index(vectors), faiss.IndexFlatIP)  # exact below the limit
+    _, exact = NumpyIndex(vectors).search(queries, 20)
+    sims, found = approximate.search(queries, 20)
+    kept = np.mean([len(set(a) & set(b)) / 20 for a, b in zip(exact, found, strict=True)])
+    assert kept >= 0.95
+    assert np.all(np.diff(sims, axis=1) <= 1e-6), "ranked best first"
+    again = faiss_index(vectors, approximate_above=1000, seed=3).search(queries, 20)[1]
+    assert np.array_equal(again, found), "the same vectors and seed give the same index"
+
+
+def test_an_inverted_file_index_is_saved_and_loaded_as_it_was(tmp_path):
+    """Large stores persist an IVF index (`faiss.write_index`): it must come back with
+    its probes, answering exactly as before."""
+    from matching import persist
+
+    encoder, cases, traces = _setup()
+    blocker = VectorBlocker(cases, encoder.vocabulary)
+    vectors = blocker.embed(cases)
+    blocker._index = faiss_index(np.tile(vectors, (40, 1)), approximate_above=10)
+    persist.save_vector_blocker(blocker, tmp_path)
+    loaded = persist.load_vector_blocker(tmp_path, encoder.vocabulary)
+    assert loaded._index.nprobe == blocker._index.nprobe
+    before = blocker._index.search(blocker.embed(traces), 5)
+    after = loaded._index.search(loaded.embed(traces), 5)
+    assert np.array_equal(before[1], after[1])
+    assert np.array_equal(before[0], after[0])

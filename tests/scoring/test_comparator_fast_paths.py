@@ -1,0 +1,224 @@
+"""The fast paths of the comparators agree with the obvious ones, exactly.
+
+`PairCache` is checked against a dict; `compare_name_part`, `person_similarity` and
+`compare_place` (which skip rows with a side missing, group rows by width and drop
+padding columns, and read similarities through the cache) against the dense
+versions they replaced, kept here verbatim as the reference. Equality is exact
+(levels, tokens, float32 similarities): a re-score must not move when made faster.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.process import cpdist
+
+from matching.encode import PAD
+from scoring.comparators import (
+    NULL,
+    PairCache,
+    TokenSimilarity,
+    compare_name_part,
+    compare_place,
+    person_similarity,
+)
+
+WORDS = [
+    "anna", "hanna", "ganna", "oleksandr", "aleksandr", "olexandr", "mohammed", "muhammad",
+    "mohamed", "deng", "garang", "maria", "mariia", "jose", "mariajose", "kyiv", "kiev",
+    "lviv", "12345", "12346", "al", "hassan", "hasan", "sasha",
+]  # fmt: skip
+# a skeleton key per word: transliterations share one (what Vocabulary.key_of holds)
+KEYS = [0, 0, 0, 3, 3, 3, 6, 6, 6, 9, 10, 11, 11, 13, 14, 15, 15, 17, 18, 19, 20, 21, 21, 3]
+
+
+class ReferenceSimilarity:
+    """The dense similarity the comparators used before the cache: no state."""
+
+    def __init__(self, strings: list[str], key_of: list[int]):
+        self.strings = np.array(strings, dtype=object)
+        self.keys = np.array(key_of, dtype=np.int64)
+
+    def pairwise(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        left = np.broadcast_to(a[:, :, None], (a.shape[0], a.shape[1], b.shape[1]))
+        right = np.broadcast_to(b[:, None, :], left.shape)
+        valid = (left != PAD) & (right != PAD)
+        out = np.full(left.shape, -1.0, dtype=np.float32)
+        equal = valid & (left == right)
+        out[equal] = 1.0
+        todo = valid & ~equal
+        if todo.any():
+            sims = cpdist(
+                self.strings[left[todo]],
+                self.strings[right[todo]],
+                scorer=JaroWinkler.normalized_similarity,
+                workers=1,
+            ).astype(np.float32)
+            out[todo] = sims
+        return out
+
+    def same_key(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        ka = np.where(a != PAD, self.keys[np.maximum(a, 0)], -2)
+        kb = np.where(b != PAD, self.keys[np.maximum(b, 0)], -3)
+        return ka[:, :, None] == kb[:, None, :]
+
+    def has_digit(self, a: np.ndarray) -> np.ndarray:
+        digits = np.array([any(ch.isdigit() for ch in w) for w in self.strings])
+        return np.where(a != PAD, digits[np.maximum(a, 0)], False)
+
+
+def _has(a: np.ndarray) -> np.ndarray:
+    return (a != PAD).any(axis=1)
+
+
+def reference_name_part(sim, part, part_nick, other_names, other_nick):
+    levels = np.full(len(part), NULL, dtype=np.int8)
+    present = _has(part) & _has(other_names)
+    jw = sim.pairwise(part, other_names)
+    same_key = sim.same_key(part, other_names)
+    exact_matrix = (part[:, :, None] == other_names[:, None, :]) & (part[:, :, None] != PAD)
+    exact_matrix |= same_key & (jw >= 0.85)
+    exact_any = exact_matrix.any(axis=2)
+    exact = exact_any.any(axis=1)
+    exact_token = np.where(exact_any, part, PAD).max(axis=1)
+    nickname = (
+        sim.same_key(part_nick, other_names).any(axis=(1, 2))
+        | sim.same_key(part, other_nick).any(axis=(1, 2))
+        | sim.same_key(part_nick, other_nick).any(axis=(1, 2))
+    )
+    best = jw.max(axis=(1, 2))
+    sound = same_key.any(axis=(1, 2))
+    levels[present] = 0
+    levels[present & (best >= 0.80)] = 1
+    levels[present & ((best >= 0.92) | sound)] = 2
+    levels[present & nickname] = 3
+    levels[present & exact] = 4
+    return levels, np.where(present & exact, exact_token, PAD)
+
+
+def reference_person(sim, a, b):
+    jw = sim.pairwise(a, b)
+    pairwise = np.where(sim.same_key(a, b), np.maximum(jw, 0.95), jw)
+    count_a = (a != PAD).sum(axis=1)
+    count_b = (b != PAD).sum(axis=1)
+    best_a = np.where(a != PAD, np.maximum(pairwise.max(axis=2), 0.0), 0.0).sum(axis=1)
+    best_b = np.where(b != PAD, np.maximum(pairwise.max(axis=1), 0.0), 0.0).sum(axis=1)
+    mean_a = best_a / np.maximum(count_a, 1)
+    mean_b = best_b / np.maximum(count_b, 1)
+    out = np.maximum(mean_a, mean_b)
+    out = np.where(count_a != count_b, np.minimum(out, 0.96), out)
+    out = np.where((count_a > 0) & (count_b > 0), out, -1.0)
+    return out.astype(np.float32)
+
+
+def reference_place(sim, a, b):
+    levels = np.full(len(a), NULL, dtype=np.int8)
+    present = _has(a) & _has(b)
+    best = sim.pairwise(a, b).max(axis=2)
+    hit = np.where(sim.has_digit(a), best >= 0.999, best >= 0.90)
+    levels[present] = 0
+    depth = a.shape[1]
+    for index, level in ((0, 1), (1, 2)):
+        if index < depth:
+            levels[present & hit[:, index] & (levels < level)] = level
+    if depth > 2:
+        levels[present & hit[:, 2:].any(axis=1)] = 3
+    single = (a[:, 1:] == PAD).all(axis=1) & hit[:, 0] & ((b[:, 1:] != PAD).any(axis=1))
+    levels[present & single & (levels < 2)] = 2
+    return levels
+
+
+def _rows(width: int, max_tokens: int):
+    """Token rows as the encoder writes them: distinct ids, padding at the end."""
+    tokens = st.lists(st.integers(0, len(WORDS) - 1), max_size=max_tokens, unique=True)
+    return tokens.map(lambda r: r + [PAD] * (width - len(r)))
+
+
+def _batch(width: int, max_tokens: int, size: int):
+    return st.lists(_rows(width, max_tokens), min_size=size, max_size=size).map(
+        lambda rows: np.array(rows, dtype=np.int32).reshape(size, width)
+    )
+
+
+@st.composite
+def name_batches(draw):
+    size = draw(st.integers(1, 40))
+    return (
+        draw(_batch(4, 4, size)),
+        draw(_batch(8, 3, size)),
+        draw(_batch(8, 8, size)),
+        draw(_batch(8, 3, size)),
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(name_batches())
+def test_name_part_equals_dense_reference(batch):
+    part, part_nick, other, other_nick = batch
+    reference = ReferenceSimilarity(WORDS, KEYS)
+    fast = TokenSimilarity(list(WORDS), list(KEYS))
+    for _ in range(2):  # the second time every pair comes from the cache
+        got = compare_name_part(fast, part, part_nick, other, other_nick)
+        levels, token = reference_name_part(reference, part, part_nick, other, other_nick)
+        assert np.array_equal(got.levels, levels)
+        assert np.array_equal(got.exact_token, token)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 40).flatmap(lambda n: st.tuples(_batch(4, 4, n), _batch(4, 4, n))))
+def test_person_and_place_equal_dense_reference(batch):
+    a, b = batch
+    reference = ReferenceSimilarity(WORDS, KEYS)
+    fast = TokenSimilarity(list(WORDS), list(KEYS))
+    for _ in range(2):
+        assert np.array_equal(person_similarity(fast, a, b), reference_person(reference, a, b))
+        assert np.array_equal(compare_place(fast, a, b), reference_place(reference, a, b))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.integers(0, 2**62), min_size=0, max_size=300, unique=True),
+        min_size=1,
+        max_size=6,
+    ),
+    st.sampled_from([1 << 4, 1 << 8, 1 << 16]),
+)
+def test_pair_cache_agrees_with_a_dict(batches, max_slots):
+    cache = PairCache(slots=1 << 4, max_slots=max_slots)
+    truth: dict[int, float] = {}
+    rng = np.random.default_rng(0)
+    for batch in batches:
+        keys = np.array(batch, dtype=np.int64)
+        slots = cache.find(keys)
+        for key, slot in zip(keys.tolist(), slots.tolist(), strict=True):
+            if slot >= 0:
+                assert cache.values[slot] == np.float32(truth[key])
+            # a key may be missing only when the bounded table could not take it
+            assert slot >= 0 or key not in truth
+        new = np.unique(keys[slots < 0])
+        values = rng.random(len(new)).astype(np.float32)
+        before = len(cache)
+        cache.insert(new, values)
+        stored = cache.find(new)
+        for key, value, slot in zip(new.tolist(), values.tolist(), stored.tolist(), strict=True):
+            if slot >= 0:
+                truth[key] = value
+                assert cache.values[slot] == np.float32(value)
+        assert len(cache) == len(truth) == before + int((stored >= 0).sum())
+        assert len(cache) <= len(cache.keys) // 2  # load stays at most one half
+        assert len(cache.keys) <= max(max_slots, 1 << 4)
+
+
+def test_a_full_cache_still_answers_correctly():
+    """Past its bound the cache stops taking pairs; similarities are computed anyway."""
+    small = TokenSimilarity(list(WORDS), list(KEYS), cache=PairCache(slots=4, max_slots=4))
+    reference = ReferenceSimilarity(WORDS, KEYS)
+    everything = np.arange(len(WORDS), dtype=np.int32)
+    a = np.repeat(everything, len(WORDS))[:, None]
+    b = np.tile(everything, len(WORDS))[:, None]
+    for _ in range(2):
+        assert np.array_equal(small.pairwise(a, b), reference.pairwise(a, b))
+    assert len(small._cache) <= 2
