@@ -132,6 +132,10 @@ class KeyBlocker:
         # a shared document or family phone finds a pair whose names were mistyped
         keys.extend(f"d:{value}" for value in sorted(enc.documents[row]))
         keys.extend(f"c:{value}" for value in sorted(enc.contacts[row]))
+        # an exact date of birth: rare enough to find a child whose very common name
+        # (Ahmed Mohamed) loses among namesakes, or whose name is in another script
+        if enc.has_dob[row] and np.isfinite(enc.birth_lo[row]):
+            keys.append(f"b:{int(enc.birth_lo[row])}")
         return keys
 
     def _key_matrix(self, enc: Encoded, grow: bool) -> sparse.csr_matrix:
