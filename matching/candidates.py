@@ -136,6 +136,16 @@ class KeyBlocker:
         # (Ahmed Mohamed) loses among namesakes, or whose name is in another script
         if enc.has_dob[row] and np.isfinite(enc.birth_lo[row]):
             keys.append(f"b:{int(enc.birth_lo[row])}")
+        # the given name within a birth year: a common name narrowed to the children
+        # of about that age, so the one sought is not crowded out by older namesakes
+        lo, hi = enc.birth_lo[row], enc.birth_hi[row]
+        if np.isfinite(lo) and np.isfinite(hi) and hi - lo <= 3 * 366:
+            years = range(int(1970 + lo / 365.25), int(1970 + hi / 365.25) + 1)
+            for tid in enc.given[row]:
+                if tid == PAD:
+                    break
+                key = skeleton(strings[tid])
+                keys.extend(f"y:{key}:{year}" for year in years)
         return keys
 
     def _key_matrix(self, enc: Encoded, grow: bool) -> sparse.csr_matrix:
