@@ -310,8 +310,7 @@ def diagnose(work: Path, ours: Ranked, truth: dict[str, set[str]], examples: int
     were waived (always, or when a document identifier is shared) and if every
     true pair that shares an identifier were a candidate: the size of each fix.
     """
-    from scoring.engine import Thresholds
-    from scoring.features import FEATURE_INDEX, FEATURES
+    from scoring.engine import SHARED_DOCUMENT, Thresholds
     from service import pipeline
 
     store = pipeline.Store.open(f"sqlite:///{work / 'ftr.db'}")
@@ -371,8 +370,7 @@ def diagnose(work: Path, ours: Ranked, truth: dict[str, set[str]], examples: int
     def shares_id(pair: tuple[str, str]) -> bool:
         # "documents" (the child's own): its top level is "shared"
         match = evidence.get(pair)
-        top = len(FEATURES[FEATURE_INDEX["documents"]].levels) - 1
-        return match is not None and _level(match, "documents") == top
+        return match is not None and _level(match, "documents") == SHARED_DOCUMENT
 
     unproposed_found = {
         pair

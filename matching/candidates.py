@@ -130,7 +130,8 @@ class KeyBlocker:
         for adults in (enc.mother, enc.father, enc.other_adult):
             keys.extend(f"f:{skeleton(strings[t])}" for t in adults[row] if t != PAD)
         # a shared document or family phone finds a pair whose names were mistyped
-        keys.extend(f"d:{value}" for value in sorted(enc.documents[row]))
+        # documents are `kind:value`: the value alone finds it whatever the kind
+        keys.extend(f"d:{v}" for v in sorted({d.partition(":")[2] for d in enc.documents[row]}))
         keys.extend(f"c:{value}" for value in sorted(enc.contacts[row]))
         # an exact date of birth: rare enough to find a child whose very common name
         # (Ahmed Mohamed) loses among namesakes, or whose name is in another script

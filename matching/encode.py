@@ -209,8 +209,7 @@ class Encoded:
     birth_hi: np.ndarray
     has_dob: np.ndarray
     background: np.ndarray
-    documents: list[frozenset[str]]
-    document_kinds: list[frozenset[str]]
+    documents: list[frozenset[str]]  # the child's own, as `kind:value`
     contacts: list[frozenset[str]]
     request: list[str | None]
     proposable: np.ndarray
@@ -242,8 +241,8 @@ class Encoder:
             name: []
             for name in (
                 "ids given family names nick father mother other_adult relation origin "
-                "separation sex birth_lo birth_hi has_dob background documents document_kinds "
-                "contacts request proposable"
+                "separation sex birth_lo birth_hi has_dob background documents contacts request "
+                "proposable"
             ).split()
         }
         for record in records:
@@ -302,8 +301,7 @@ class Encoder:
                     + _split_multi(get("ethnicity"))
                 )
             )
-            cols["documents"].append(identifier_values(get("identifiers"), family=False))
-            cols["document_kinds"].append(
+            cols["documents"].append(
                 identifier_values(get("identifiers"), family=False, with_kind=True)
             )
             cols["contacts"].append(identifier_values(get("identifiers"), family=True))
@@ -338,7 +336,6 @@ class Encoder:
             has_dob=np.asarray(cols["has_dob"], dtype=bool),
             background=np.asarray(cols["background"], dtype=np.int64),
             documents=cols["documents"],
-            document_kinds=cols["document_kinds"],
             contacts=cols["contacts"],
             request=cols["request"],
             proposable=np.asarray(cols["proposable"], dtype=bool),

@@ -117,8 +117,8 @@ def _compare_documents(
         x, y = a[t[p]], b[c[p]]
         if not x or not y:
             continue
-        values_x = {v.partition(":")[2]: v.partition(":")[0] for v in x}
-        values_y = {v.partition(":")[2]: v.partition(":")[0] for v in y}
+        values_x = {value: kind for kind, _, value in (d.partition(":") for d in x)}
+        values_y = {value: kind for kind, _, value in (d.partition(":") for d in y)}
         if values_x.keys() & values_y.keys():
             levels[p] = 2
             continue
@@ -271,7 +271,7 @@ def compare_child(
     )
     levels[:, 3] = compare_sex(traces.sex[t], cases.sex[c])
     # the child's own documents: cheap, and decisive when names were mistyped
-    levels[:, 9] = _compare_documents(traces.document_kinds, cases.document_kinds, t, c)
+    levels[:, 9] = _compare_documents(traces.documents, cases.documents, t, c)
     return Comparison(levels, given.exact_token, family.exact_token)
 
 
