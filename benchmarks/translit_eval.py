@@ -102,6 +102,11 @@ GOLD: dict[str, list[str]] = {
     "غلام رضا": ["Gholamreza", "Gholam Reza", "Ghulam Reza", "Golamreza"],
     "حبیب الله": ["Habibullah", "Habib Ullah", "Habibollah", "Habibulla"],
     "کابل": ["Kabul", "Kabol"],
+    "علیرضا": ["Alireza", "Ali Reza", "Aliriza"],
+    "ذبیح‌الله": ["Zabihullah", "Zabiullah", "Zabihollah"],
+    "کاظم": ["Kazem", "Kazim", "Kasem"],
+    "عثمان غنی": ["Osman Ghani", "Usman Ghani", "Osman Gani"],
+    "رمضانی": ["Ramazani", "Ramezani", "Ramazany"],
 }
 
 

@@ -116,6 +116,12 @@ _AR_LETTERS = {
     "\u064c": "", "\u064d": "", "\u0670": "a", "\u0640": "",
 }  # fmt: skip
 _AR = str.maketrans(_AR_LETTERS)
+# Persian, Dari, Pashto and Urdu say the Arabic letters ذ ض ظ as z and ث as s: Reza,
+# Zabihullah, Ramazan, Kazem, Osman are رضا ذبیح‌الله رمضان کاظم عثمان there, where
+# Arabic reads Rida, Dhabih, Ramadan, Kadhim, Uthman. A text is read that way when it
+# holds a letter Arabic does not use (Persian ی and ک, پ چ ژ گ, Pashto and Urdu letters).
+_FA = str.maketrans({**_AR_LETTERS, "ذ": "z", "ض": "z", "ظ": "z", "ث": "s"})
+_NOT_ARABIC = frozenset("پچژگکیۀ" "ټډړږښځڅڼېۍ" "ٹڈڑںےۓ")
 _AR_CHAR = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff"
 _AR_VOWEL_LETTERS = "اأإآىةهي" + "ی"
 # و and ي are consonants at the start of a word and before a vowel letter, long vowels
@@ -133,7 +139,7 @@ def _arabic(text: str) -> str:
     text = _AR_WAW.sub("w", text)
     text = _AR_YA.sub("y", text)
     text = _AR_FINAL_HA.sub("ah", text)
-    return text.translate(_AR)
+    return text.translate(_FA if _NOT_ARABIC.intersection(text) else _AR)
 
 
 # Latin letters whose anyascii reading loses what transliteration conventions keep:

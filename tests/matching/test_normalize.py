@@ -53,6 +53,8 @@ SAME_KEY = [
     ["Zaporizhzhia", "Zaporozhye", "Запоріжжя"],
     ["Ivanov", "Ivanoff", "Iwanow", "Иванов"],
     ["Zohreh", "Zohre", "زهره"],
+    ["علیرضا", "Alireza", "Aliriza"],  # Persian ض is z ...
+    ["ذبیح‌الله", "Zabihullah", "Zabihollah"],  # ... and so is ذ
     ["Sa'id", "Said", "Saïd"],
     ["García", "Garcia", "GARCIA"],
     ["María José", "Mariajose", "Maria-Jose"],
@@ -115,6 +117,8 @@ FOLDS = [
     ("محمد", "mhmd"),
     ("عبد الرحمن", "abd alrhmn"),
     ("وليد", "wlid"),
+    ("رضا", "rda"),  # Arabic: Rida
+    ("علی رضا", "ali rza"),  # Persian (its ی): Reza
     ("Sa'id", "said"),
     ("O’Brien", "obrien"),
     ("Jean-Baptiste  Mukendi", "jean baptiste mukendi"),
