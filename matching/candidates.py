@@ -99,6 +99,7 @@ class KeyBlocker:
         self.vocabulary = vocabulary
         self._key_ids: dict[str, int] = {}
         self._phonetic_cache: dict[int, list[str]] = {}
+        self._readings_cache: dict[int, list[str]] = {}
         matrix = self._key_matrix(cases, grow=True)
         df = np.asarray((matrix > 0).sum(axis=0)).ravel()
         n = max(len(cases), 1)
@@ -114,9 +115,17 @@ class KeyBlocker:
         found = self._phonetic_cache.get(tid)
         if found is None:
             word = self.vocabulary.strings[tid]
-            found = [f"n:{key}" for key in sorted(skeletons(word))]
+            found = [f"n:{key}" for key in self._readings(tid)]
             found.extend(f"p:{code}" for code in _phonetic(word))
             self._phonetic_cache[tid] = found
+        return found
+
+    def _readings(self, tid: int) -> list[str]:
+        """The skeletons of one token under every reading, sorted (keys are reproducible)."""
+        found = self._readings_cache.get(tid)
+        if found is None:
+            found = sorted(skeletons(self.vocabulary.strings[tid]))
+            self._readings_cache[tid] = found
         return found
 
     def _keys(self, enc: Encoded, row: int) -> list[str]:
@@ -127,8 +136,13 @@ class KeyBlocker:
                 break
             keys.extend(self._token_keys(int(tid)))
         keys.extend(f"n:{skeleton(strings[t])}" for t in enc.nick[row] if t != PAD)
+        # every reading, as for the child's names: Maxamed Cabdulaahi is the father
+        # Mohamed Abdullahi only under the Somali one
         for adults in (enc.mother, enc.father, enc.other_adult):
-            keys.extend(f"f:{skeleton(strings[t])}" for t in adults[row] if t != PAD)
+            for tid in adults[row]:
+                if tid == PAD:
+                    continue
+                keys.extend(f"f:{key}" for key in self._readings(int(tid)))
         # a shared document or family phone finds a pair whose names were mistyped
         # documents are `kind:value`: the value alone finds it whatever the kind
         keys.extend(f"d:{v}" for v in sorted({d.partition(":")[2] for d in enc.documents[row]}))
@@ -145,8 +159,8 @@ class KeyBlocker:
             for tid in enc.given[row]:
                 if tid == PAD:
                     break
-                key = skeleton(strings[tid])
-                keys.extend(f"y:{key}:{year}" for year in years)
+                for key in self._readings(int(tid)):
+                    keys.extend(f"y:{key}:{year}" for year in years)
         return keys
 
     def _key_matrix(self, enc: Encoded, grow: bool) -> sparse.csr_matrix:

@@ -121,7 +121,7 @@ _AR = str.maketrans(_AR_LETTERS)
 # Arabic reads Rida, Dhabih, Ramadan, Kadhim, Uthman. A text is read that way when it
 # holds a letter Arabic does not use (Persian ی and ک, پ چ ژ گ, Pashto and Urdu letters).
 _FA = str.maketrans({**_AR_LETTERS, "ذ": "z", "ض": "z", "ظ": "z", "ث": "s"})
-_NOT_ARABIC = frozenset("پچژگکیۀ" "ټډړږښځڅڼېۍ" "ٹڈڑںےۓ")
+_NOT_ARABIC = frozenset("پچژگکیۀټډړږښځڅڼېۍٹڈڑںےۓ")
 _AR_CHAR = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff"
 _AR_VOWEL_LETTERS = "اأإآىةهي" + "ی"
 # و and ي are consonants at the start of a word and before a vowel letter, long vowels
@@ -275,6 +275,7 @@ def _skeleton(token: str) -> str:
 
 
 _OU_W = re.compile(r"ou(?=[aei])")
+_W_BEFORE_CONSONANT = re.compile(r"w(?=[^aeiouyw])")
 
 
 def _readings(word: str) -> list[str]:
@@ -283,7 +284,8 @@ def _readings(word: str) -> list[str]:
     Somali orthography writes ħ as x and the ayn as c (Maxamed = Mohamed, Cabdi =
     Abdi); Slavic and German romanisations write the y-glide as j (Julija = Yuliya);
     French writes sh as ch and w as ou (Aicha, Rachid, Marouane), German and Polish
-    write kh as ch (Charkiw, Chaled).
+    write kh as ch (Charkiw, Chaled) and v as w even before a consonant
+    (Schewtschenko, where English reads the w of Shawkat as a vowel).
     """
     out = []
     if "x" in word or ("c" in word and "ch" not in word and "ck" not in word):
@@ -297,6 +299,10 @@ def _readings(word: str) -> list[str]:
         ou = _OU_W.sub("w", word)
         if ou != word:
             out.append(ou)
+    if "w" in word:
+        german = _W_BEFORE_CONSONANT.sub("v", word)
+        if german != word:
+            out.append(german)
     return out
 
 
@@ -305,8 +311,9 @@ def skeletons(token: str) -> frozenset[str]:
 
     The international reading (`skeleton`) plus, where the letters allow, Somali
     (Cabdiraxmaan -> ABDLRHMN, as Abdirahman), Slavic j (Jaroslav -> ARSLV), French
-    ch and ou (Aicha -> AX, Marouane -> MRVN) and German/Polish ch (Charkiw -> HRKV).
-    Use for blocking keys; one to five keys a token.
+    ch and ou (Aicha -> AX, Marouane -> MRVN) and German/Polish ch and w (Charkiw ->
+    HRKV, Schewtschenko -> XVCNK).
+    Use for blocking keys; one to six keys a token.
     """
     if not token:
         return frozenset()

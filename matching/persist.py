@@ -144,6 +144,7 @@ def load_key_blocker(directory: Path, vocabulary: Vocabulary) -> KeyBlocker:
     keys = json.loads((directory / "keys.json").read_text())
     blocker._key_ids = {key: i for i, key in enumerate(keys)}
     blocker._phonetic_cache = {}
+    blocker._readings_cache = {}
     blocker._idf = np.load(directory / "keys_idf.npy", allow_pickle=False)
     blocker._cases = sparse.load_npz(directory / "keys_matrix.npz").tocsr()
     return blocker

@@ -155,3 +155,19 @@ def test_an_inverted_file_index_is_saved_and_loaded_as_it_was(tmp_path):
     after = loaded._index.search(loaded.embed(traces), 5)
     assert np.array_equal(before[1], after[1])
     assert np.array_equal(before[0], after[0])
+
+
+def test_family_keys_meet_under_every_reading_of_the_letters():
+    """A father written in Somali orthography finds the case that spells him in English."""
+    encoder = Encoder()
+    cases = encoder.encode(
+        "cases",
+        [
+            case(given_name="Hodan", father_name="Mohamed Abdullahi Hassan"),
+            case(given_name="Hodan", father_name="Yusuf Warsame"),
+        ],
+    )
+    blocker = KeyBlocker(cases, encoder.vocabulary)
+    traces = encoder.encode("traces", [trace(given_name="Ubax", father_name="Maxamed Cabdulaahi")])
+    found = blocker.candidates(traces, k=5)
+    assert found.case_rows.tolist() == [0]

@@ -80,6 +80,7 @@ SAME_UNDER_A_READING = [
     ("Rachid", "Rashid"),
     ("Charkiw", "Kharkiv"),  # Polish/German ch
     ("Marouane", "Marwan"),  # French ou
+    ("Schewtschenko", "Shevchenko"),  # German w before a consonant
 ]
 
 
