@@ -243,7 +243,8 @@ def _any_same_key(sim: TokenSimilarity, a: np.ndarray, b: np.ndarray) -> np.ndar
 
 @dataclass(frozen=True)
 class NameLevels:
-    """Levels of a name comparison, and which token decided an exact agreement."""
+    """Levels of a name comparison, and the tokens that agreed exactly: (P, width of
+    the part), padded. The model weighs an exact agreement by the rarest of them."""
 
     levels: np.ndarray
     exact_token: np.ndarray
@@ -263,7 +264,7 @@ def compare_name_part(
     spelling (Jaro-Winkler >= 0.92), 1 a loose one (>= 0.80), 0 different.
     """
     levels = np.full(len(part), NULL, dtype=np.int8)
-    exact_out = np.full(len(part), PAD, dtype=part.dtype)
+    exact_out = np.full(part.shape, PAD, dtype=part.dtype)
     count_part = (part != PAD).sum(axis=1)
     count_other = (other_names != PAD).sum(axis=1)
     # a missing side is neutral whatever the rest says: compare only the other rows
@@ -277,7 +278,7 @@ def compare_name_part(
             _trim(other_nick[rows]),
         )
         levels[rows] = found
-        exact_out[rows] = exact_token
+        exact_out[rows, : exact_token.shape[1]] = exact_token
     return NameLevels(levels, exact_out)
 
 
@@ -295,8 +296,6 @@ def _name_part_levels(
     exact_matrix |= same_key & (jw >= 0.85)
     exact_any = exact_matrix.any(axis=2)
     exact = exact_any.any(axis=1)
-    # the token that agreed exactly (the rarest one is looked up later for TF)
-    exact_token = np.where(exact_any, part, PAD).max(axis=1)
     # formal names behind a nickname are compared by skeleton: Nastia gives
     # "anastasia", which must meet "Anastasiya" written another way
     nickname = (
@@ -311,7 +310,8 @@ def _name_part_levels(
     found[(best >= 0.92) | sound] = 2
     found[nickname] = 3
     found[exact] = 4
-    return found, np.where(exact, exact_token, PAD)
+    # the tokens that agreed exactly: the model looks up the rarest one's frequency
+    return found, np.where(exact_any, part, PAD)
 
 
 def compare_birth(

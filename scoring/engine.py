@@ -196,7 +196,9 @@ class Matcher:
                 self.generators.append(
                     VectorBlocker(self.cases, vocabulary, use_faiss=use_faiss, seed=seed)
                 )
-        self.tf: TermFrequencies = term_frequencies(self.cases.names, len(vocabulary))
+        self.tf: TermFrequencies = term_frequencies(
+            self.cases.names, len(vocabulary), vocabulary.key_of
+        )
         self.model = model or MatchModel()
         self.fitted = model is not None
         self.keep = 40  # candidates a trace keeps after the first stage

@@ -67,7 +67,8 @@ FEATURE_INDEX = {f.name: i for i, f in enumerate(FEATURES)}
 
 @dataclass(frozen=True)
 class Comparison:
-    """Levels (P, F) for P pairs, plus the tokens behind exact name agreements (for TF)."""
+    """Levels (P, F) for P pairs, plus the tokens behind exact name agreements (for TF):
+    (P, width) each, padded, since a name of two words may agree on both."""
 
     levels: np.ndarray
     given_token: np.ndarray
@@ -172,7 +173,7 @@ def _compare_given(
     levels = np.where(both, np.minimum(forward.levels, backward.levels), forward.levels)
     conflict = _given_names_conflict(sim, traces, cases, t, c, levels)
     levels = np.where(conflict, 0, levels)
-    exact = np.where(levels == forward.levels, forward.exact_token, PAD)
+    exact = np.where((levels == forward.levels)[:, None], forward.exact_token, PAD)
     return NameLevels(levels.astype(np.int8), exact)
 
 
@@ -254,7 +255,8 @@ def compare_child(
     p = len(t)
     levels = np.full((p, len(FEATURES)), NULL, dtype=np.int8)
     if p == 0:
-        return Comparison(levels, np.empty(0, np.int32), np.empty(0, np.int32))
+        empty = np.empty((0, 1), np.int32)
+        return Comparison(levels, empty, empty)
     c_names = cases.names[c]
     given = _compare_given(sim, traces, cases, t, c)
     no_nick = np.full((p, 1), PAD, dtype=np.int32)

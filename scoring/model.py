@@ -66,11 +66,26 @@ class ModelMismatch(ValueError):
     """A stored model was made for other features than this code compares."""
 
 
-@dataclass
 class TermFrequencies:
-    """Share of cases whose names hold each vocabulary token."""
+    """Share of cases whose names hold each skeleton key (every spelling of a name).
 
-    share: np.ndarray
+    An exact agreement is agreement on the name however it is spelled (Muhammad
+    Shafik and Mohammad Shafiq agree exactly), so its chance among strangers is the
+    share of cases bearing the name in any spelling: the key's share, not one
+    spelling's. A spelling that only the trace uses would otherwise count as unheard
+    of, and weigh as the rarest name there is.
+    """
+
+    def __init__(self, share: np.ndarray, key_of: list[int] | None = None) -> None:
+        self.share = share
+        self._key_list = key_of  # the vocabulary's own list: it grows with queries
+        self._keys = np.empty(0, dtype=np.int64)
+
+    def _key_array(self) -> np.ndarray:
+        if self._key_list is not None and len(self._keys) < len(self._key_list):
+            new = np.asarray(self._key_list[len(self._keys) :], dtype=np.int64)
+            self._keys = np.concatenate([self._keys, new])
+        return self._keys
 
     @property
     def typical(self) -> float:
@@ -83,20 +98,39 @@ class TermFrequencies:
         return float((self.share**2).sum() / total) if total > 0 else 1.0
 
     def of(self, tokens: np.ndarray) -> np.ndarray:
-        out = np.full(len(tokens), np.nan, dtype=np.float64)
-        known = (tokens >= 0) & (tokens < len(self.share))
-        out[known] = self.share[tokens[known]]
-        return out
+        """The share of each token's key; of each row's rarest known one for a (P, K)
+        array (two words that both agree are as rare as the rarer one, at least); NaN
+        where none is known."""
+        keys = np.where(tokens >= 0, tokens, -1).astype(np.int64)
+        if self._key_list is not None:
+            table = self._key_array()
+            mapped = (keys >= 0) & (keys < len(table))
+            keys = np.where(mapped, table[np.where(mapped, keys, 0)], -1)
+        out = np.full(tokens.shape, np.nan, dtype=np.float64)
+        known = (keys >= 0) & (keys < len(self.share))
+        out[known] = self.share[keys[known]]
+        if out.ndim == 1:
+            return out
+        rarest = np.where(np.isnan(out), np.inf, out).min(axis=1)
+        return np.where(np.isinf(rarest), np.nan, rarest)
 
 
-def term_frequencies(names: np.ndarray, vocabulary_size: int) -> TermFrequencies:
-    """Count each token once per case over the cases' name-token arrays."""
-    counts = np.zeros(vocabulary_size, dtype=np.float64)
-    for column in range(names.shape[1]):
-        ids = names[:, column]
-        ids = ids[ids >= 0]
-        np.add.at(counts, ids, 1.0)
-    return TermFrequencies(counts / max(len(names), 1))
+def term_frequencies(
+    names: np.ndarray, vocabulary_size: int, key_of: list[int] | None = None
+) -> TermFrequencies:
+    """Count each key (each token without `key_of`) once per case over the cases'
+    name-token arrays."""
+    ids = np.where(names >= 0, names, -1).astype(np.int64)
+    if key_of is not None:
+        table = np.asarray(key_of[:vocabulary_size], dtype=np.int64)
+        ids = np.where(ids >= 0, table[np.maximum(ids, 0)], -1)
+    if ids.size:
+        ids = np.sort(ids, axis=1)
+        first = np.ones(ids.shape, dtype=bool)
+        first[:, 1:] = ids[:, 1:] != ids[:, :-1]  # a key counts once per case
+        ids = ids[first & (ids >= 0)]
+    counts = np.bincount(ids.ravel(), minlength=vocabulary_size).astype(np.float64)
+    return TermFrequencies(counts[:vocabulary_size] / max(len(names), 1), key_of)
 
 
 def _favour_top(levels: int) -> np.ndarray:

@@ -223,7 +223,7 @@ def _read_parts(
         elif name == "vectors":
             generators.append(persist.load_vector_blocker(directory, vocabulary))
     matcher.generators = generators
-    matcher.tf = term_frequencies(matcher.cases.names, int(manifest["tf_size"]))
+    matcher.tf = term_frequencies(matcher.cases.names, int(manifest["tf_size"]), vocabulary.key_of)
     matcher.fitted = True
     return matcher
 

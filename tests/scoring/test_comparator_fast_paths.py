@@ -82,7 +82,6 @@ def reference_name_part(sim, part, part_nick, other_names, other_nick):
     exact_matrix |= same_key & (jw >= 0.85)
     exact_any = exact_matrix.any(axis=2)
     exact = exact_any.any(axis=1)
-    exact_token = np.where(exact_any, part, PAD).max(axis=1)
     nickname = (
         sim.same_key(part_nick, other_names).any(axis=(1, 2))
         | sim.same_key(part, other_nick).any(axis=(1, 2))
@@ -95,7 +94,7 @@ def reference_name_part(sim, part, part_nick, other_names, other_nick):
     levels[present & ((best >= 0.92) | sound)] = 2
     levels[present & nickname] = 3
     levels[present & exact] = 4
-    return levels, np.where(present & exact, exact_token, PAD)
+    return levels, np.where((present & exact)[:, None] & exact_any, part, PAD)
 
 
 def reference_person(sim, a, b):

@@ -8,7 +8,7 @@ from factories import case, trace
 from matching.encode import Encoder
 from scoring.comparators import NULL, TokenSimilarity
 from scoring.features import FEATURE_INDEX, FEATURES, compare_pairs
-from scoring.model import CHILD_FEATURES, MatchModel
+from scoring.model import CHILD_FEATURES, MatchModel, term_frequencies
 
 
 def _levels(t: dict, c: dict) -> dict[str, int]:
@@ -84,3 +84,25 @@ def test_relatives_share_the_family_features_of_a_match() -> None:
             np.testing.assert_allclose(model.r[f], model.m[f])
         elif name != "documents":
             np.testing.assert_allclose(model.r[f], model.u[f])
+
+
+def test_an_exact_given_name_weighs_as_its_rarest_agreeing_word() -> None:
+    """Mohammad Shafiq agreeing with Muhammad Shafik is as rare as Shafiq, not Mohammad."""
+    encoder = Encoder()
+    names = ["Mohammad Shafiq"] + ["Mohammad"] * 30 + ["Ahmad"] * 9
+    cases = encoder.encode("cases", [case(given_name=n) for n in names])
+    traces = encoder.encode("traces", [trace(given_name="Muhammad Shafik")])
+    vocabulary = encoder.vocabulary
+    sim = TokenSimilarity(vocabulary.strings, vocabulary.key_of)
+    rows = np.zeros(2, np.int64)
+    comparison = compare_pairs(sim, traces, cases, rows, np.array([0, 1]))
+    given = FEATURE_INDEX["given_name"]
+    assert comparison.levels[:, given].tolist() == [4, 4]
+    tf = term_frequencies(cases.names, len(vocabulary), vocabulary.key_of)
+    shares = tf.of(comparison.given_token)
+    assert shares[0] == 1 / len(names)  # shafiq: one case in forty
+    assert shares[1] == 31 / len(names)  # mohammad alone
+    model = MatchModel()
+    model.fit_u(comparison.levels)
+    weights = model.score(comparison, tf).weights[:, given]
+    assert weights[0] > weights[1]
