@@ -151,10 +151,11 @@ def _bitmask(values: Iterable[str]) -> int:
 
 
 # Identifier kinds that belong to a family rather than to the child: a relative's
-# phone or a household number is shared by brothers and sisters.
+# phone or a household number is shared by brothers and sisters. So are a ration card
+# and the Family Counting Number given to Rohingya households in Bangladesh (fcn).
 _FAMILY_KINDS = re.compile(
     r"phone|tel|mobile|cell|whatsapp|viber|signal|telegram|email|mail|contact|household|"
-    r"family|hh|relative|parent|mother|father|caregiver|inquirer",
+    r"family|hh|relative|parent|mother|father|caregiver|inquirer|fcn|ration",
     re.IGNORECASE,
 )
 
