@@ -201,7 +201,7 @@ class Matcher:
         )
         self.model = model or MatchModel()
         self.fitted = model is not None
-        self.keep = 40  # candidates a trace keeps after the first stage
+        self.keep = 60  # candidates a trace keeps after the first stage
         self.keep_by_rank = 10  # ... plus its best by candidate generation
 
     # --- fitting ----------------------------------------------------------------
