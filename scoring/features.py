@@ -114,10 +114,11 @@ def _compare_documents(
     so the model weighs it and the identity rule never leans on it.
     """
     levels = np.full(len(t), NULL, dtype=np.int8)
-    for p in range(len(t)):
+    # most records hold no document: look only at the pairs where both sides do
+    has_a = np.fromiter((bool(a[i]) for i in t), dtype=bool, count=len(t))
+    has_b = np.fromiter((bool(b[i]) for i in c), dtype=bool, count=len(c))
+    for p in np.flatnonzero(has_a & has_b).tolist():
         x, y = a[t[p]], b[c[p]]
-        if not x or not y:
-            continue
         values_x = {value: kind for kind, _, value in (d.partition(":") for d in x)}
         values_y = {value: kind for kind, _, value in (d.partition(":") for d in y)}
         if values_x.keys() & values_y.keys():
