@@ -48,6 +48,7 @@ __all__ = [
     "nickname_canonicals",
     "parse_sex",
     "place_levels",
+    "readings",
     "skeleton",
     "skeletons",
 ]
@@ -304,6 +305,21 @@ def _readings(word: str) -> list[str]:
         if german != word:
             out.append(german)
     return out
+
+
+def readings(token: str) -> tuple[str, ...]:
+    """The other spellings a folded name token may stand for (see `_readings`):
+    `cabdi` -> (`abdi`,), `julija` -> (`yuliya`,); empty for most tokens and for
+    skeleton keys. Comparisons take the best agreement over them."""
+    if not token or _SKELETON_FORM.fullmatch(token):
+        return ()
+    return _readings_of(token)
+
+
+@lru_cache(maxsize=_CACHE)
+def _readings_of(token: str) -> tuple[str, ...]:
+    word = fold(token).replace(" ", "")
+    return tuple(dict.fromkeys(r for r in _readings(word) if r and r != word))
 
 
 def skeletons(token: str) -> frozenset[str]:

@@ -16,6 +16,7 @@ from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.process import cpdist
 
 from matching.encode import PAD, YEAR
+from matching.normalize import readings, skeleton
 
 NULL = np.int8(-1)
 
@@ -101,9 +102,31 @@ class PairCache:
         self.count += len(keys)
 
 
+_VOWELS = frozenset("aeiou")
+_SLOTS = 6  # readings kept per token (`matching.normalize._readings` makes at most six)
+# A cached similarity is stored negated (its sign bit set, -0.0 included) when the pair
+# shares a key under some reading: exact in float32, unlike an added offset.
+
+
+def _start(word: str) -> int:
+    """A code for how a spelling begins: its first letter, every vowel alike."""
+    if not word:
+        return -1
+    return 0 if word[0] in _VOWELS else ord(word[0])
+
+
 class TokenSimilarity:
     """Jaro-Winkler similarity between vocabulary tokens, computed once per unique pair
-    and kept (`PairCache`) for the next batch that meets it."""
+    and kept (`PairCache`) for the next batch that meets it.
+
+    A token written in another orthography is also read the way that orthography
+    means it (`matching.normalize.readings`: Somali Cali is Ali, Slavic Julija is
+    Yuliya, French Aicha is Aisha, German Schewtschenko is Shevchenko), and a pair
+    scores its best reading. A reading counts only where it begins like the other
+    token (the same letter, or both a vowel): read as Slavic, Jamal would be Yamal,
+    which must not agree with Amal. A pair whose keys agree under such a reading is
+    "alike" (`compare`), as if its skeleton keys were equal.
+    """
 
     def __init__(
         self, strings: list[str], key_of: list[int] | None = None, cache: PairCache | None = None
@@ -116,6 +139,15 @@ class TokenSimilarity:
         self._array = np.empty(0, dtype=object)
         self._keys = np.empty(0, dtype=np.int64)
         self._digits = np.empty(0, dtype=bool)
+        self._has_reading = np.empty(0, dtype=bool)
+        # per token: how it begins, its skeleton (as an id of `_key_ids`), and in
+        # `_SLOTS` columns its other readings, their skeletons and how they begin
+        self._key_ids: dict[str, int] = {}
+        self._begins = np.empty(0, dtype=np.int32)
+        self._own_key = np.empty(0, dtype=np.int64)
+        self._reading = np.empty((0, _SLOTS), dtype=object)
+        self._reading_key = np.empty((0, _SLOTS), dtype=np.int64)
+        self._reading_begins = np.empty((0, _SLOTS), dtype=np.int32)
         self._refresh()
 
     def _refresh(self) -> None:
@@ -129,9 +161,19 @@ class TokenSimilarity:
             return
         if n > len(self._array):
             capacity = max(n, 2 * len(self._array), 1024)
-            for name, dtype in (("_array", object), ("_keys", np.int64), ("_digits", bool)):
-                grown = np.empty(capacity, dtype=dtype)
+            for name, dtype in (
+                ("_array", object),
+                ("_keys", np.int64),
+                ("_digits", bool),
+                ("_has_reading", bool),
+                ("_begins", np.int32),
+                ("_own_key", np.int64),
+                ("_reading", object),
+                ("_reading_key", np.int64),
+                ("_reading_begins", np.int32),
+            ):
                 old = getattr(self, name)
+                grown = np.empty((capacity, *old.shape[1:]), dtype=dtype)
                 grown[: len(old)] = old
                 setattr(self, name, grown)
         new = self.strings[self._size : n]
@@ -141,6 +183,20 @@ class TokenSimilarity:
         else:
             self._keys[self._size : n] = np.arange(self._size, n)
         self._digits[self._size : n] = [any(ch.isdigit() for ch in t) for t in new]
+        key_id = self._key_ids.setdefault
+        for row, token in enumerate(new, start=self._size):
+            own = skeleton(token) if token.islower() else token
+            self._begins[row] = _start(token)
+            self._own_key[row] = key_id(own, len(self._key_ids))
+            found = readings(token)[:_SLOTS]
+            self._has_reading[row] = bool(found)
+            self._reading[row] = ""
+            self._reading_key[row] = -1
+            self._reading_begins[row] = -1
+            for slot, reading in enumerate(found):
+                self._reading[row, slot] = reading
+                self._reading_key[row, slot] = key_id(skeleton(reading), len(self._key_ids))
+                self._reading_begins[row, slot] = _start(reading)
         self._size = n
 
     def twin(self) -> TokenSimilarity:
@@ -167,16 +223,54 @@ class TokenSimilarity:
 
         Padding gets -1, equal ids get 1 without calling the string metric.
         """
+        return self.compare(a, b)[0]
+
+    def compare(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`pairwise`, and whether each pair of tokens shares a skeleton key, under
+        their own spelling or a reading: both (P, Ka, Kb)."""
         self._refresh()
         left = np.broadcast_to(a[:, :, None], (a.shape[0], a.shape[1], b.shape[1]))
         right = np.broadcast_to(b[:, None, :], left.shape)
         valid = (left != PAD) & (right != PAD)
         out = np.full(left.shape, -1.0, dtype=np.float32)
-        out[valid] = self.similarities(left[valid], right[valid])
-        return out
+        values = self.similarities(left[valid], right[valid])
+        alike = np.signbit(values)
+        out[valid] = np.abs(values)
+        same = self.same_key(a, b)
+        if alike.any():
+            extra = np.zeros(left.shape, dtype=bool)
+            extra[valid] = alike
+            same |= extra
+        return out, same
+
+    def _read(self, first: np.ndarray, second: np.ndarray, sims: np.ndarray) -> np.ndarray:
+        """`sims` of token pairs raised to their best over the readings of either token
+        (a reading that begins like the other token), negated where a reading's key is
+        the other token's."""
+        best = sims.astype(np.float64)
+        alike = np.zeros(len(sims), dtype=bool)
+        for x, y in ((first, second), (second, first)):
+            for slot in range(_SLOTS):
+                key = self._reading_key[x, slot]
+                rows = np.flatnonzero(
+                    (key >= 0) & (self._reading_begins[x, slot] == self._begins[y])
+                )
+                if not len(rows):
+                    continue
+                found = cpdist(
+                    self._reading[x[rows], slot],
+                    self._array[y[rows]],
+                    scorer=JaroWinkler.normalized_similarity,
+                    workers=1,
+                )
+                best[rows] = np.maximum(best[rows], found)
+                alike[rows] |= key[rows] == self._own_key[y[rows]]
+        best = best.astype(np.float32)
+        return np.where(alike, -best, best)
 
     def similarities(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        """Similarity of token `left[i]` with token `right[i]` (no padding): float32."""
+        """Similarity of token `left[i]` with token `right[i]` (no padding): float32,
+        negated where the two share a key under a reading (see `compare`)."""
         out = np.ones(len(left), dtype=np.float32)
         todo = np.flatnonzero(left != right)
         if not len(todo):
@@ -195,6 +289,10 @@ class TokenSimilarity:
             scorer=JaroWinkler.normalized_similarity,
             workers=1,
         ).astype(np.float32)
+        first, second = unique >> 32, unique & 0xFFFFFFFF
+        read = np.flatnonzero(self._has_reading[first] | self._has_reading[second])
+        if len(read):
+            sims[read] = self._read(first[read], second[read], sims[read])
         out[todo[unknown]] = sims[inverse]
         self._cache.insert(unique, sims)
         return out
@@ -290,8 +388,7 @@ def _name_part_levels(
     other_nick: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """`compare_name_part` of rows that have a name on both sides: levels, exact token."""
-    jw = sim.pairwise(part, other_names)
-    same_key = sim.same_key(part, other_names)
+    jw, same_key = sim.compare(part, other_names)
     exact_matrix = (part[:, :, None] == other_names[:, None, :]) & (part[:, :, None] != PAD)
     exact_matrix |= same_key & (jw >= 0.85)
     exact_any = exact_matrix.any(axis=2)
@@ -360,8 +457,8 @@ def person_similarity(sim: TokenSimilarity, a: np.ndarray, b: np.ndarray) -> np.
     if not len(rows):
         return result
     a, b, count_a, count_b = a[rows], b[rows], count_a[rows], count_b[rows]
-    jw = sim.pairwise(a, b)
-    pairwise = np.where(sim.same_key(a, b), np.maximum(jw, 0.95), jw)
+    jw, same_key = sim.compare(a, b)
+    pairwise = np.where(same_key, np.maximum(jw, 0.95), jw)
     # mean over a's tokens of their best match in b, and the other way round: a name
     # given in part ("Rana" for "Rana al-Sayed") agrees on what it says
     best_a = np.where(a != PAD, np.maximum(pairwise.max(axis=2), 0.0), 0.0).sum(axis=1)

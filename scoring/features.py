@@ -180,8 +180,8 @@ def _compare_given(
 
 def _unexplained(sim: TokenSimilarity, part: np.ndarray, names: np.ndarray) -> np.ndarray:
     """Whether a record has a given-name token that none of the other's names resembles."""
-    jw = sim.pairwise(part, names)
-    resembled = ((jw >= 0.80) | sim.same_key(part, names)).any(axis=2)
+    jw, same_key = sim.compare(part, names)
+    resembled = ((jw >= 0.80) | same_key).any(axis=2)
     return ((part != PAD) & ~resembled).any(axis=1)
 
 

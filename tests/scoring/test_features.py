@@ -106,3 +106,16 @@ def test_an_exact_given_name_weighs_as_its_rarest_agreeing_word() -> None:
     model.fit_u(comparison.levels)
     weights = model.score(comparison, tf).weights[:, given]
     assert weights[0] > weights[1]
+
+
+def test_names_in_another_orthography_agree_as_read_there() -> None:
+    """Somali c and x, Slavic j, French ch: the same names, written as those languages do."""
+    levels = _levels(
+        trace(given_name="Jaamac", family_name="Cali Axmed"),
+        case(given_name="Jama", family_name="Ali Ahmed"),
+    )
+    assert (levels["given_name"], levels["family_name"]) == (4, 4)
+    assert _levels(trace(given_name="Julija"), case(given_name="Yuliya"))["given_name"] == 4
+    assert _levels(trace(given_name="Aicha"), case(given_name="Aisha"))["given_name"] == 4
+    # read as Slavic, Jamal would be Yamal: a reading must begin like the other name
+    assert _levels(trace(given_name="Jamal"), case(given_name="Amal"))["given_name"] < 4
