@@ -131,12 +131,16 @@ _AR_WAW = re.compile(rf"(?<![{_AR_CHAR}])و|و(?=[{_AR_VOWEL_LETTERS}])")
 _AR_YA = re.compile(rf"(?<![{_AR_CHAR}])[يی]")
 # A final ه after a consonant is the -eh/-ah of Fatemeh, Zohreh, Allah.
 _AR_Z_H = re.compile("(?<=[زظ])(?=[هح])")
+# Nor is س/ک/ت/د before ه the sh, kh, th, dh of ش خ ث ذ (Sohrab, Suhail, Dehqan),
+# and ش before ه is Shahab, not a doubled h.
+_AR_S_H = re.compile(f"(?<=[سصشكکتطدضگ])(?=ه[{_AR_CHAR}])")  # not a final -eh
 _AR_FINAL_HA = re.compile(rf"(?<=[{_AR_CHAR}])(?<![اوىيیآ])ه(?![{_AR_CHAR}])")
 
 
 def _arabic(text: str) -> str:
     # ز before ه/ح is never the zh of Zhenya: Zohreh, Zahra, Zuhair carry a vowel
     text = _AR_Z_H.sub("\u064e", text)
+    text = _AR_S_H.sub("\u064e", text)
     text = _AR_WAW.sub("w", text)
     text = _AR_YA.sub("y", text)
     text = _AR_FINAL_HA.sub("ah", text)

@@ -55,6 +55,8 @@ SAME_KEY = [
     ["Zohreh", "Zohre", "زهره"],
     ["علیرضا", "Alireza", "Aliriza"],  # Persian ض is z ...
     ["ذبیح‌الله", "Zabihullah", "Zabihollah"],  # ... and so is ذ
+    ["سهراب", "Sohrab", "Suhrab"],  # س then ه is not ش
+    ["شهاب", "Shahab", "Shihab"],
     ["Sa'id", "Said", "Saïd"],
     ["García", "Garcia", "GARCIA"],
     ["María José", "Mariajose", "Maria-Jose"],
