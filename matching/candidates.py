@@ -155,6 +155,18 @@ class KeyBlocker:
         # (Ahmed Mohamed) loses among namesakes, or whose name is in another script
         if enc.has_dob[row] and np.isfinite(enc.birth_lo[row]):
             keys.append(f"b:{int(enc.birth_lo[row])}")
+        # the given name within a place (a region or town of origin or separation):
+        # a common name narrowed to the children from there
+        places: list[str] = []
+        for path in (enc.origin[row], enc.separation[row]):
+            levels = [strings[t] for t in path if t != PAD]
+            places.extend(levels[1:] if len(levels) > 1 else levels)
+        if places:
+            for tid in enc.given[row]:
+                if tid == PAD:
+                    break
+                key = skeleton(strings[tid])
+                keys.extend(f"g:{key}:{place}" for place in dict.fromkeys(places))
         # the given name within a birth year: a common name narrowed to the children
         # of about that age, so the one sought is not crowded out by older namesakes
         lo, hi = enc.birth_lo[row], enc.birth_hi[row]

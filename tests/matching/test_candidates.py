@@ -171,3 +171,21 @@ def test_family_keys_meet_under_every_reading_of_the_letters():
     traces = encoder.encode("traces", [trace(given_name="Ubax", father_name="Maxamed Cabdulaahi")])
     found = blocker.candidates(traces, k=5)
     assert found.case_rows.tolist() == [0]
+
+
+def test_a_common_given_name_is_narrowed_by_its_place():
+    """Among a hundred Mohammeds, the one from the town the trace names ranks first."""
+    towns = [f"Sudan > Region {i} > Town {chr(65 + i % 26)}{i}" for i in range(99)]
+    encoder = Encoder()
+    cases = encoder.encode(
+        "cases",
+        [case(given_name="Mohammed", place_of_origin=town) for town in towns]
+        + [case(given_name="Mohammed", place_of_origin="Sudan > North Darfur > El Fasher")],
+    )
+    blocker = KeyBlocker(cases, encoder.vocabulary)
+    traces = encoder.encode(
+        "traces",
+        [trace(given_name="محمد", place_of_origin="السودان > شمال دارفور > الفاشر")],
+    )
+    found = blocker.candidates(traces, k=5)
+    assert found.case_rows[:1].tolist() == [99]
