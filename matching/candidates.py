@@ -95,7 +95,13 @@ class KeyBlocker:
 
     name = "keys"
 
-    def __init__(self, cases: Encoded, vocabulary: Vocabulary, max_share: float = 0.05):
+    def __init__(
+        self,
+        cases: Encoded,
+        vocabulary: Vocabulary,
+        max_share: float = 0.05,
+        max_postings: int = 5000,
+    ):
         self.vocabulary = vocabulary
         self._key_ids: dict[str, int] = {}
         self._phonetic_cache: dict[int, list[str]] = {}
@@ -105,8 +111,13 @@ class KeyBlocker:
         n = max(len(cases), 1)
         idf = np.log1p(n / np.maximum(df, 1))
         # Keys shared by a large share of all cases rank nobody: drop them so one very
-        # common name does not flood every trace's budget.
-        idf[df > max(50, max_share * n)] = 0.0
+        # common name does not flood every trace's budget. Above 100,000 cases the
+        # bound stops growing with the store (`max_postings`): a key five thousand
+        # children share cannot pick 150 of them, and at a million cases keys held
+        # by up to 50,000 made key blocking two thirds of a full re-score. What such
+        # a name still says, it says through the keys that combine it with a birth
+        # year or a place.
+        idf[df > max(50, min(max_share * n, max_postings))] = 0.0
         self._idf = idf
         self._cases = matrix.multiply(idf).tocsr()
         # ... and drop their postings: a zero adds nothing to any score, but the
