@@ -207,6 +207,8 @@ NICKNAMES = [
     ("Bill", {"william"}),
     ("Nikolai", {"mykola"}),
     ("Mamad", {"mohammad"}),
+    ("Mohd", {"mohammed"}),  # written short: Md., Mohd., Mhd.
+    ("Md", {"mohammed"}),
 ]
 
 
