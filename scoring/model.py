@@ -367,6 +367,28 @@ class MatchModel:
         probability = 1.0 / (1.0 + np.exp2(-np.clip(logit, -60, 60)))
         return Scored(probability, weights, prior_bits, correction)
 
+    def best_among_candidates(
+        self, scored: Scored, rival_top: np.ndarray | None = None
+    ) -> np.ndarray:
+        """The most each pair could score among its trace's candidates.
+
+        `among_candidates` gives p_j = odds_j / (1 + S + odds_j), S the other
+        candidates' odds, and shrinks odds_j by the number of candidates: it is
+        largest for a lone candidate. `rival_top[p]`, the best score the pair's
+        trace already has among other candidates, bounds S from below (any score
+        is at most S / (1 + S)), so the bound tightens for a trace with a strong
+        proposal. Below `possible`, a pair can never be proposed, and adding it to
+        a trace's candidates lowers the others' scores by at most that share.
+        """
+        found = min(max(self.share_found, 0.01), 0.99)
+        logit = np.log2(found / (1 - found)) + scored.weights.sum(axis=1) + scored.relatives
+        odds = np.exp2(np.clip(logit, -60, 60))
+        rivals = np.zeros(len(odds))
+        if rival_top is not None:
+            top = np.clip(rival_top, 0.0, 1 - 1e-9)
+            rivals = top / (1 - top)
+        return odds / (1 + rivals + odds)
+
     def among_candidates(
         self, scored: Scored, query_rows: np.ndarray, same_child: np.ndarray | None = None
     ) -> np.ndarray:

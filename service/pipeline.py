@@ -111,6 +111,7 @@ def rescore(
         stored = None if full else indexes.stored_model(session)
         digest = indexes.cases_digest(session) if persist else ""
         proposed_with_changed = rescoring.traces_proposed_with(session, list(changed_cases))
+        top_scores = rescoring.top_scores(session) if changed_cases and not full else {}
     mode = "full" if full or stored is None or not has_matches else "incremental"
     if index_dir is None and persist:
         index_dir = indexes.default_index_dir(store.engine.url.render_as_string(False))
@@ -129,7 +130,13 @@ def rescore(
         matcher = indexed.matcher
         index_note = "loaded" if indexed.loaded else "built"
         to_score = rescoring.affected_traces(
-            matcher, traces, changed_traces, changed_cases, proposed_with_changed, chunk=chunk
+            matcher,
+            traces,
+            changed_traces,
+            changed_cases,
+            proposed_with_changed,
+            top_scores=top_scores,
+            chunk=chunk,
         )
     if planned is not None:
         planned(len(to_score))

@@ -55,3 +55,21 @@ def test_stored_model_refuses_other_features():
     data["name"] = "someone-elses-model"
     with pytest.raises(ModelMismatch):
         MatchModel.from_json(json.dumps(data))
+
+
+def test_the_bound_on_a_score_among_candidates_holds_with_any_rivals():
+    """What an incremental re-score relies on to skip a trace: no pair scores above it."""
+    rng = np.random.default_rng(5)
+    comparison, owners = _synthetic(rng, traces=200, per_trace=12)
+    model = MatchModel()
+    model.fit_u(np.zeros((2000, len(FEATURES)), dtype=np.int8))
+    model.fit(comparison, owners)
+    scored = model.score(comparison)
+    among = model.among_candidates(scored, owners).reshape(-1, 12)
+    alone = model.best_among_candidates(scored).reshape(-1, 12)
+    # the best score among the *other* candidates of the same trace
+    others = np.stack([np.delete(among, j, axis=1).max(axis=1) for j in range(12)], axis=1)
+    bounded = model.best_among_candidates(scored, others.ravel()).reshape(-1, 12)
+    assert np.all(among <= bounded + 1e-12)
+    assert np.all(bounded <= alone + 1e-12)
+    assert (bounded < alone - 1e-6).any()  # a strong rival does tighten it
