@@ -275,6 +275,10 @@ def run(args: argparse.Namespace, work: Path) -> str:
         f"| full re-score | {cases:,} | {scored:,} | {seconds:.1f} | {peak:.0f} | "
         f"{recall:.4f} | model fitted |"
     )
+    if args.full_only:
+        say()
+        say("\n".join(table))
+        return "\n".join(lines)
     for kind, file in (("cases", "cases-new.csv"), ("traces", "traces-new.csv")):
         ftr(url, "import", kind, str(work / file))
     seconds, peak2, stdout = ftr(url, "rescore")
@@ -364,6 +368,9 @@ def main() -> None:
     parser.add_argument("--http-requests", type=int, default=200, help="0 skips the HTTP part")
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--profile", action="store_true", help="cProfile the embedded queries")
+    parser.add_argument(
+        "--full-only", action="store_true", help="stop after the full re-score (large stores)"
+    )
     parser.add_argument("--work", type=Path, default=None, help="keep files here")
     parser.add_argument("--out", type=Path, default=None, help="also write the report here")
     args = parser.parse_args()
