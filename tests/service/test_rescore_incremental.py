@@ -123,6 +123,32 @@ def test_changed_and_closed_cases_rematch_the_traces_that_may_see_them(data, sco
     assert pipeline.rescore(scored).index == "loaded"
 
 
+def test_a_new_case_that_could_be_no_ones_match_rematches_no_trace(data, scored, tmp_path):
+    """A stranger still lands among some traces' candidates (the name vectors always
+    return their nearest), but where it could not reach `possible` nothing is redone."""
+    _, cases, _, _ = data
+    stranger = dict(
+        cases[0],
+        case_id="C-stranger",
+        given_name="Xochitl",
+        family_name="Quispe Huaman",
+        other_names=None,
+        father_name="Wayra Quispe",
+        mother_name="Killa Huaman",
+        caregiver_name=None,
+        identifiers=None,
+        place_of_origin="Peru > Cusco > Ollantaytambo",
+        separation_place="Peru > Cusco > Ollantaytambo",
+    )
+    before = _proposals(scored)
+    path = write_records(tmp_path / "stranger.csv", [stranger], "cases")
+    pipeline.import_file(scored, "cases", path)
+    summary = pipeline.rescore(scored)
+    assert (summary.mode, summary.traces_scored) == ("incremental", 0)
+    assert _proposals(scored) == before
+    assert _flags(scored) == ([], [])
+
+
 def test_a_failed_run_leaves_the_previous_results_and_the_next_run_completes(
     data, scored, tmp_path, monkeypatch
 ):
