@@ -265,36 +265,40 @@ def run(args: argparse.Namespace, work: Path) -> str:
         report = evaluate_files(matches, truth, traces_file, paths.difficulty)
         return report.overall.recall10, report.summary_line()
 
-    seconds, peak, stdout = ftr(url, "rescore", "--full")
-    recall, summary = export_recall(work / "traces-main.csv", [work / "cases-main.csv"])
-    say(f"full: {' '.join(stdout.split())}")
-    say(f"  {summary}")
-    scored = _number_before(stdout, " traces against")
-    cases = _number_before(stdout, " cases,")
-    table.append(
-        f"| full re-score | {cases:,} | {scored:,} | {seconds:.1f} | {peak:.0f} | "
-        f"{recall:.4f} | model fitted |"
-    )
-    if args.full_only:
+    if args.queries_only:
+        say("no re-score (--queries-only): the embedded matcher builds its indexes and fits")
+        say()
+    else:
+        seconds, peak, stdout = ftr(url, "rescore", "--full")
+        recall, summary = export_recall(work / "traces-main.csv", [work / "cases-main.csv"])
+        say(f"full: {' '.join(stdout.split())}")
+        say(f"  {summary}")
+        scored = _number_before(stdout, " traces against")
+        cases = _number_before(stdout, " cases,")
+        table.append(
+            f"| full re-score | {cases:,} | {scored:,} | {seconds:.1f} | {peak:.0f} | "
+            f"{recall:.4f} | model fitted |"
+        )
+        if args.full_only:
+            say()
+            say("\n".join(table))
+            return "\n".join(lines)
+        for kind, file in (("cases", "cases-new.csv"), ("traces", "traces-new.csv")):
+            ftr(url, "import", kind, str(work / file))
+        seconds, peak2, stdout = ftr(url, "rescore")
+        recall, summary = export_recall(paths.traces, [paths.cases])
+        say(f"incremental: {' '.join(stdout.split())}")
+        say(f"  {summary}")
+        scored = _number_before(stdout, " traces against")
+        cases = _number_before(stdout, " cases,")
+        table.append(
+            f"| incremental re-score ({held_cases} new cases, {held_traces} new traces) | "
+            f"{cases:,} | {scored:,} | {seconds:.1f} | {peak2:.0f} | {recall:.4f} | "
+            f"stored model reused |"
+        )
         say()
         say("\n".join(table))
-        return "\n".join(lines)
-    for kind, file in (("cases", "cases-new.csv"), ("traces", "traces-new.csv")):
-        ftr(url, "import", kind, str(work / file))
-    seconds, peak2, stdout = ftr(url, "rescore")
-    recall, summary = export_recall(paths.traces, [paths.cases])
-    say(f"incremental: {' '.join(stdout.split())}")
-    say(f"  {summary}")
-    scored = _number_before(stdout, " traces against")
-    cases = _number_before(stdout, " cases,")
-    table.append(
-        f"| incremental re-score ({held_cases} new cases, {held_traces} new traces) | "
-        f"{cases:,} | {scored:,} | {seconds:.1f} | {peak2:.0f} | {recall:.4f} | "
-        f"stored model reused |"
-    )
-    say()
-    say("\n".join(table))
-    say()
+        say()
 
     # embedded queries
     from service.embedded import EmbeddedMatcher
@@ -370,6 +374,11 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile the embedded queries")
     parser.add_argument(
         "--full-only", action="store_true", help="stop after the full re-score (large stores)"
+    )
+    parser.add_argument(
+        "--queries-only",
+        action="store_true",
+        help="skip the re-scores: import, then time embedded queries (large stores)",
     )
     parser.add_argument("--work", type=Path, default=None, help="keep files here")
     parser.add_argument("--out", type=Path, default=None, help="also write the report here")
