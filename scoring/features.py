@@ -86,16 +86,23 @@ def _max_person(sim: TokenSimilarity, a: np.ndarray, *bs: np.ndarray) -> np.ndar
     return best
 
 
+def _both_hold(
+    a: list[frozenset[str]], b: list[frozenset[str]], t: np.ndarray, c: np.ndarray
+) -> np.ndarray:
+    """The pairs (indices into t and c) whose records both hold some identifier."""
+    has_a = np.fromiter((bool(a[i]) for i in t), dtype=bool, count=len(t))
+    has_b = np.fromiter((bool(b[i]) for i in c), dtype=bool, count=len(c))
+    return np.flatnonzero(has_a & has_b)
+
+
 def _compare_id_sets(
     a: list[frozenset[str]], b: list[frozenset[str]], t: np.ndarray, c: np.ndarray
 ) -> np.ndarray:
     """Identifier sets of the pairs, compared only where both sides have some."""
     # only the pairs' own records are looked at: a single query against a large
     # store must not walk every case
-    has_a = np.fromiter((bool(a[i]) for i in t), dtype=bool, count=len(t))
-    has_b = np.fromiter((bool(b[i]) for i in c), dtype=bool, count=len(c))
     levels = np.full(len(t), NULL, dtype=np.int8)
-    both = np.flatnonzero(has_a & has_b)
+    both = _both_hold(a, b, t, c)
     if len(both):
         levels[both] = compare_sets([a[i] for i in t[both]], [b[i] for i in c[both]])
     return levels
@@ -115,9 +122,7 @@ def _compare_documents(
     """
     levels = np.full(len(t), NULL, dtype=np.int8)
     # most records hold no document: look only at the pairs where both sides do
-    has_a = np.fromiter((bool(a[i]) for i in t), dtype=bool, count=len(t))
-    has_b = np.fromiter((bool(b[i]) for i in c), dtype=bool, count=len(c))
-    for p in np.flatnonzero(has_a & has_b).tolist():
+    for p in _both_hold(a, b, t, c).tolist():
         x, y = a[t[p]], b[c[p]]
         values_x = {value: kind for kind, _, value in (d.partition(":") for d in x)}
         values_y = {value: kind for kind, _, value in (d.partition(":") for d in y)}

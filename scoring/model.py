@@ -367,6 +367,11 @@ class MatchModel:
         probability = 1.0 / (1.0 + np.exp2(-np.clip(logit, -60, 60)))
         return Scored(probability, weights, prior_bits, correction)
 
+    def _found_bits(self) -> float:
+        """log2 odds that a trace's child is among its candidates at all."""
+        found = min(max(self.share_found, 0.01), 0.99)
+        return float(np.log2(found / (1 - found)))
+
     def best_among_candidates(
         self, scored: Scored, rival_top: np.ndarray | None = None
     ) -> np.ndarray:
@@ -380,8 +385,7 @@ class MatchModel:
         proposal. Below `possible`, a pair can never be proposed, and adding it to
         a trace's candidates lowers the others' scores by at most that share.
         """
-        found = min(max(self.share_found, 0.01), 0.99)
-        logit = np.log2(found / (1 - found)) + scored.weights.sum(axis=1) + scored.relatives
+        logit = self._found_bits() + scored.weights.sum(axis=1) + scored.relatives
         odds = np.exp2(np.clip(logit, -60, 60))
         rivals = np.zeros(len(odds))
         if rival_top is not None:
@@ -407,9 +411,8 @@ class MatchModel:
         starts = np.r_[0, np.flatnonzero(query_rows[1:] != query_rows[:-1]) + 1]
         sizes = np.diff(np.r_[starts, n])
         owner = np.repeat(np.arange(len(starts)), sizes)
-        found = min(max(self.share_found, 0.01), 0.99)
         bits = scored.weights.sum(axis=1) + scored.relatives
-        logit = np.log2(found / (1 - found)) - np.log2(sizes)[owner] + bits
+        logit = self._found_bits() - np.log2(sizes)[owner] + bits
         top = np.maximum(np.maximum.reduceat(logit, starts), 0.0)
         odds = np.exp2(logit - top[owner])
         total = _segment_sum(odds, starts) + np.exp2(-top)
