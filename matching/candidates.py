@@ -166,27 +166,39 @@ class KeyBlocker:
         # (Ahmed Mohamed) loses among namesakes, or whose name is in another script
         if enc.has_dob[row] and np.isfinite(enc.birth_lo[row]):
             keys.append(f"b:{int(enc.birth_lo[row])}")
-        # the given name within a place (a region or town of origin or separation):
-        # a common name narrowed to the children from there
+        # The given name within a place (a region or town of origin or separation) and
+        # within a birth year: a common name narrowed to the children from there, or of
+        # about that age, so the one sought is not crowded out by namesakes. The
+        # nickname's full forms count as given names here (Md in Rathidaung is
+        # Mohammed in Rathidaung).
+        given = [int(t) for t in enc.given[row] if t != PAD]
+        given += [int(t) for t in enc.nick[row] if t != PAD]
         places: list[str] = []
         for path in (enc.origin[row], enc.separation[row]):
             levels = [strings[t] for t in path if t != PAD]
             places.extend(levels[1:] if len(levels) > 1 else levels)
-        if places:
-            for tid in enc.given[row]:
-                if tid == PAD:
-                    break
-                key = skeleton(strings[tid])
-                keys.extend(f"g:{key}:{place}" for place in dict.fromkeys(places))
-        # the given name within a birth year: a common name narrowed to the children
-        # of about that age, so the one sought is not crowded out by older namesakes
+        places = list(dict.fromkeys(places))
+        for tid in given:
+            key = skeleton(strings[tid])
+            keys.extend(f"g:{key}:{place}" for place in places)
+        # a parent's name within a place: the mother's name and town agree though the
+        # child's own name is only a nickname or in another script
+        for adults in (enc.mother, enc.father):
+            for tid in adults[row]:
+                if tid != PAD:
+                    key = skeleton(strings[tid])
+                    keys.extend(f"h:{key}:{place}" for place in places)
+        # An estimated age (age 13, estimated) allows births over five years or more;
+        # its keys cover the three years about the middle, where both sides' estimates
+        # most often fall, rather than none at all.
         lo, hi = enc.birth_lo[row], enc.birth_hi[row]
-        if np.isfinite(lo) and np.isfinite(hi) and hi - lo <= 3 * 366:
+        if np.isfinite(lo) and np.isfinite(hi):
+            if hi - lo > 3 * 366:
+                middle = (lo + hi) / 2
+                lo, hi = middle - 1.5 * 365.25, middle + 1.5 * 365.25
             years = range(int(1970 + lo / 365.25), int(1970 + hi / 365.25) + 1)
-            for tid in enc.given[row]:
-                if tid == PAD:
-                    break
-                for key in self._readings(int(tid)):
+            for tid in given:
+                for key in self._readings(tid):
                     keys.extend(f"y:{key}:{year}" for year in years)
         return keys
 

@@ -659,15 +659,17 @@ def _place_key(words: list[str]) -> str:
 
     Adjectival forms name oblasts and raions: Kharkivska, Kharkovskaya (oblast) and
     Kharkiv share HRKV; Odeska and Odesa share AD; Donetska and Donetsk share DNT.
+    A later word's leading vowel is dropped, as inside one word: a place written in
+    one word or two (Jalalabad, جلال آباد; Khamaungseik, Kha Maung Seik) is one key.
     """
     keys = []
-    for word in words:
+    for i, word in enumerate(words):
         key = skeleton(word)
         if len(key) > 3 and key.endswith("SK"):
             key = key[:-2]
         if len(key) > 2 and key.endswith("S"):
             key = key[:-1]
-        keys.append(key)
+        keys.append(key[1:] if i and key[:1] == "A" and len(key) > 1 else key)
     return "".join(keys)
 
 

@@ -80,6 +80,13 @@ class ScoredMatch:
     evidence: list[dict[str, Any]]
 
 
+def case_term_frequencies(cases: Encoded, size: int, key_of: list[int]) -> TermFrequencies:
+    """Name frequencies among the cases: the children's names, and apart their parents'
+    and caregivers'."""
+    parents = np.concatenate([cases.mother, cases.father, cases.other_adult], axis=1)
+    return term_frequencies(cases.names, size, key_of, parents)
+
+
 def child_identity_agrees(levels: np.ndarray) -> np.ndarray:
     """Whether a pair may be called `likely`: the child's own identity must not conflict.
 
@@ -199,8 +206,8 @@ class Matcher:
                 self.generators.append(
                     VectorBlocker(self.cases, vocabulary, use_faiss=use_faiss, seed=seed)
                 )
-        self.tf: TermFrequencies = term_frequencies(
-            self.cases.names, len(vocabulary), vocabulary.key_of
+        self.tf: TermFrequencies = case_term_frequencies(
+            self.cases, len(vocabulary), vocabulary.key_of
         )
         self.model = model or MatchModel()
         self.fitted = model is not None
@@ -287,7 +294,7 @@ class Matcher:
         docs = FEATURE_INDEX["documents"]
         levels = comparison.levels.copy()
         levels[levels[:, docs] == 0, docs] = NULL
-        comparison = Comparison(levels, comparison.given_token, comparison.family_token)
+        comparison = comparison.with_levels(levels)
         # the model itself decides whether two registrations are one child
         alike = self.model.score(comparison, self.tf).probability >= SAME_CHILD
         given_agrees = levels[:, 0] >= 3  # never merge twins or siblings

@@ -67,16 +67,32 @@ FEATURE_INDEX = {f.name: i for i, f in enumerate(FEATURES)}
 
 @dataclass(frozen=True)
 class Comparison:
-    """Levels (P, F) for P pairs, plus the tokens behind exact name agreements (for TF):
-    (P, width) each, padded, since a name of two words may agree on both."""
+    """Levels (P, F) for P pairs, plus the tokens behind name agreements (for TF): the
+    child's given and family name words that agreed exactly, the trace's mother and
+    father words that agreed; (P, width) each, padded, since a name of two words may
+    agree on both."""
 
     levels: np.ndarray
     given_token: np.ndarray
     family_token: np.ndarray
+    mother_token: np.ndarray
+    father_token: np.ndarray
 
     def subset(self, rows: np.ndarray) -> Comparison:
         """The comparison of a subset of the pairs."""
-        return Comparison(self.levels[rows], self.given_token[rows], self.family_token[rows])
+        return Comparison(
+            self.levels[rows],
+            self.given_token[rows],
+            self.family_token[rows],
+            self.mother_token[rows],
+            self.father_token[rows],
+        )
+
+    def with_levels(self, levels: np.ndarray) -> Comparison:
+        """The same pairs and agreeing words with other levels."""
+        return Comparison(
+            levels, self.given_token, self.family_token, self.mother_token, self.father_token
+        )
 
 
 def _max_person(sim: TokenSimilarity, a: np.ndarray, *bs: np.ndarray) -> np.ndarray:
@@ -158,6 +174,25 @@ def _parent_levels(
     via_caregiver = person_levels(person_similarity(sim, sought, caregiver))
     via_caregiver = np.where(via_caregiver < 2, NULL, via_caregiver)
     return np.maximum(direct, via_caregiver)
+
+
+def _agreeing_words(
+    sim: TokenSimilarity, sought: np.ndarray, levels: np.ndarray, *others: np.ndarray
+) -> np.ndarray:
+    """The words of `sought` that agree with a word of the others (same key, or
+    Jaro-Winkler >= 0.90), on the pairs whose level is at least "similar"; else PAD.
+
+    The model weighs a parent's agreement by how common the agreeing name is."""
+    out = np.full(sought.shape, PAD, dtype=sought.dtype)
+    rows = np.flatnonzero(levels >= 2)
+    if not len(rows):
+        return out
+    agree = np.zeros((len(rows), sought.shape[1]), dtype=bool)
+    for other in others:
+        jw, same_key = sim.compare(sought[rows], other[rows])
+        agree |= ((jw >= 0.90) | same_key).any(axis=2)
+    out[rows] = np.where(agree, sought[rows], PAD)
+    return out
 
 
 def _compare_given(
@@ -262,7 +297,7 @@ def compare_child(
     levels = np.full((p, len(FEATURES)), NULL, dtype=np.int8)
     if p == 0:
         empty = np.empty((0, 1), np.int32)
-        return Comparison(levels, empty, empty)
+        return Comparison(levels, empty, empty, empty, empty)
     c_names = cases.names[c]
     given = _compare_given(sim, traces, cases, t, c)
     no_nick = np.full((p, 1), PAD, dtype=np.int32)
@@ -280,7 +315,8 @@ def compare_child(
     levels[:, 3] = compare_sex(traces.sex[t], cases.sex[c])
     # the child's own documents: cheap, and decisive when names were mistyped
     levels[:, 9] = _compare_documents(traces.documents, cases.documents, t, c)
-    return Comparison(levels, given.exact_token, family.exact_token)
+    unknown = np.full((p, 1), PAD, dtype=np.int32)  # parents: the second stage's
+    return Comparison(levels, given.exact_token, family.exact_token, unknown, unknown)
 
 
 def compare_family(
@@ -297,8 +333,11 @@ def compare_family(
     if len(t) == 0:
         return child
     c_mother, c_father, c_care = cases.mother[c], cases.father[c], cases.other_adult[c]
-    levels[:, 4] = _parent_levels(sim, traces.mother[t], c_mother, c_care)
-    levels[:, 5] = _parent_levels(sim, traces.father[t], c_father, c_care)
+    t_mother, t_father = traces.mother[t], traces.father[t]
+    levels[:, 4] = _parent_levels(sim, t_mother, c_mother, c_care)
+    levels[:, 5] = _parent_levels(sim, t_father, c_father, c_care)
+    mother_token = _agreeing_words(sim, t_mother, levels[:, 4], c_mother, c_care)
+    father_token = _agreeing_words(sim, t_father, levels[:, 5], c_father, c_care)
     # the inquirer, when not a parent already compared above, against the case's adults:
     # the caregiver is often someone else, so only agreement is evidence
     inquirer = np.where((traces.relation[t] == 0)[:, None], traces.other_adult[t], PAD)
@@ -308,7 +347,7 @@ def compare_family(
     levels[:, 8] = _place_levels(sim, traces.separation[t], cases.separation[c])
     levels[:, 10] = _compare_id_sets(traces.contacts, cases.contacts, t, c)
     levels[:, 11] = compare_masks(traces.background[t], cases.background[c])
-    return Comparison(levels, child.given_token, child.family_token)
+    return Comparison(levels, child.given_token, child.family_token, mother_token, father_token)
 
 
 def compare_pairs(

@@ -76,10 +76,18 @@ class TermFrequencies:
     of, and weigh as the rarest name there is.
     """
 
-    def __init__(self, share: np.ndarray, key_of: list[int] | None = None) -> None:
+    def __init__(
+        self,
+        share: np.ndarray,
+        key_of: list[int] | None = None,
+        parents: TermFrequencies | None = None,
+    ) -> None:
         self.share = share
         self._key_list = key_of  # the vocabulary's own list: it grows with queries
         self._keys = np.empty(0, dtype=np.int64)
+        # the same over the names of the cases' parents and caregivers: a mother named
+        # Fatima agrees with many more strangers' mothers than one named Kaltouma
+        self.parents = parents
 
     def _key_array(self) -> np.ndarray:
         if self._key_list is not None and len(self._keys) < len(self._key_list):
@@ -116,10 +124,17 @@ class TermFrequencies:
 
 
 def term_frequencies(
-    names: np.ndarray, vocabulary_size: int, key_of: list[int] | None = None
+    names: np.ndarray,
+    vocabulary_size: int,
+    key_of: list[int] | None = None,
+    parents: np.ndarray | None = None,
 ) -> TermFrequencies:
     """Count each key (each token without `key_of`) once per case over the cases'
-    name-token arrays."""
+    name-token arrays; `parents` (the parents' and caregiver's name tokens, one row a
+    case) are counted the same way, apart."""
+    family = None
+    if parents is not None:
+        family = term_frequencies(parents, vocabulary_size, key_of)
     ids = np.where(names >= 0, names, -1).astype(np.int64)
     if key_of is not None:
         table = np.asarray(key_of[:vocabulary_size], dtype=np.int64)
@@ -130,7 +145,7 @@ def term_frequencies(
         first[:, 1:] = ids[:, 1:] != ids[:, :-1]  # a key counts once per case
         ids = ids[first & (ids >= 0)]
     counts = np.bincount(ids.ravel(), minlength=vocabulary_size).astype(np.float64)
-    return TermFrequencies(counts[:vocabulary_size] / max(len(names), 1), key_of)
+    return TermFrequencies(counts[:vocabulary_size] / max(len(names), 1), key_of, family)
 
 
 def _favour_top(levels: int) -> np.ndarray:
@@ -249,7 +264,33 @@ class MatchModel:
                     ratio = np.log2(np.maximum(share[exact], _EPS) / typical)
                     adjusted = log_s[exact, f] + np.clip(ratio, -TF_CLIP_BITS, TF_CLIP_BITS)
                     log_s[exact, f] = np.minimum(adjusted, np.log2(0.95))
+            if tf.parents is not None:
+                self._parent_frequencies(comparison, tf.parents, log_s)
         return log_m, log_s, log_r
+
+    def _parent_frequencies(
+        self, comparison: Comparison, parents: TermFrequencies, log_s: np.ndarray
+    ) -> None:
+        """Scale the chance that a stranger's parent agrees by the agreeing name's frequency.
+
+        A trace's "mother: Fatima" agrees, at least in part, with the mothers of a
+        great many children; "mother: Kaltouma" with few. Applied to the levels a
+        name agreement reaches ("similar" and "same"), with the rarest agreeing word.
+        Only downwards: a parent's name is no document, and rarer names weighed more
+        made more wrong `likely` proposals (1.1% of unmatched traces, from 0.3%).
+        """
+        typical = max(parents.typical, _EPS)
+        for name, tokens in (
+            ("mother", comparison.mother_token),
+            ("father", comparison.father_token),
+        ):
+            f = FEATURE_INDEX[name]
+            share = parents.of(tokens)
+            agree = (comparison.levels[:, f] >= 2) & ~np.isnan(share)
+            if agree.any():
+                ratio = np.log2(np.maximum(share[agree], _EPS) / typical)
+                adjusted = log_s[agree, f] + np.clip(ratio, 0.0, TF_CLIP_BITS)
+                log_s[agree, f] = np.minimum(adjusted, np.log2(0.95))
 
     def _pair_bits(
         self, log_m: np.ndarray, log_s: np.ndarray, log_r: np.ndarray

@@ -35,9 +35,9 @@ from pathlib import Path
 from matching import persist
 from matching.candidates import Budget, CandidateGenerator
 from scoring.comparators import TokenSimilarity
-from scoring.engine import Matcher, Thresholds
+from scoring.engine import Matcher, Thresholds, case_term_frequencies
 from scoring.features import FEATURES
-from scoring.model import MatchModel, term_frequencies
+from scoring.model import MatchModel
 
 log = logging.getLogger("ftr.index")
 
@@ -223,7 +223,7 @@ def _read_parts(
         elif name == "vectors":
             generators.append(persist.load_vector_blocker(directory, vocabulary))
     matcher.generators = generators
-    matcher.tf = term_frequencies(matcher.cases.names, int(manifest["tf_size"]), vocabulary.key_of)
+    matcher.tf = case_term_frequencies(matcher.cases, int(manifest["tf_size"]), vocabulary.key_of)
     matcher.fitted = True
     return matcher
 

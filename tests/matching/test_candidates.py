@@ -189,3 +189,37 @@ def test_a_common_given_name_is_narrowed_by_its_place():
     )
     found = blocker.candidates(traces, k=5)
     assert found.case_rows[:1].tolist() == [99]
+
+
+def test_an_estimated_age_narrows_a_common_name_by_birth_year():
+    """Among sixty older Mohammeds, the one whose estimated age fits ranks first: an
+    estimated age still gives birth-year keys (about the middle of what it allows)."""
+    encoder = Encoder()
+    cases = encoder.encode(
+        "cases",
+        [case(given_name="Mohammed", age="16", age_estimated="true") for _ in range(60)]
+        + [case(given_name="Mohammed", age="6", age_estimated="true")],
+    )
+    blocker = KeyBlocker(cases, encoder.vocabulary)
+    traces = encoder.encode("traces", [trace(given_name="Muhammad", age="5", age_estimated="true")])
+    found = blocker.candidates(traces, k=5)
+    assert found.case_rows[:1].tolist() == [60]
+
+
+def test_a_mother_in_her_town_finds_the_child_whatever_its_name():
+    """A trace naming only the mother and the town finds the case with both, though
+    sixty other cases name a mother Fatima (too common a key to rank anybody)."""
+    encoder = Encoder()
+    towns = [f"Sudan > Region {i} > Town {chr(65 + i % 26)}{i}" for i in range(60)]
+    cases = encoder.encode(
+        "cases",
+        [case(given_name="Amna", mother_name="Fatima", place_of_origin=town) for town in towns]
+        + [case(given_name="Nuur", mother_name="Fatima", place_of_origin="Sudan > Omdurman")],
+    )
+    blocker = KeyBlocker(cases, encoder.vocabulary)
+    traces = encoder.encode(
+        "traces",
+        [trace(given_name=None, mother_name="Fatuma", place_of_origin="Soudan > Omdourman")],
+    )
+    found = blocker.candidates(traces, k=5)
+    assert found.case_rows[:1].tolist() == [60]

@@ -7,6 +7,7 @@ from factories import case, trace
 
 from matching.encode import Encoder
 from scoring.comparators import NULL, TokenSimilarity
+from scoring.engine import case_term_frequencies
 from scoring.features import FEATURE_INDEX, FEATURES, compare_pairs
 from scoring.model import CHILD_FEATURES, MatchModel, term_frequencies
 
@@ -119,3 +120,27 @@ def test_names_in_another_orthography_agree_as_read_there() -> None:
     assert _levels(trace(given_name="Aicha"), case(given_name="Aisha"))["given_name"] == 4
     # read as Slavic, Jamal would be Yamal: a reading must begin like the other name
     assert _levels(trace(given_name="Jamal"), case(given_name="Amal"))["given_name"] < 4
+
+
+def test_a_common_mothers_name_weighs_less_than_a_rare_one() -> None:
+    """ "Mother: Fatima" agrees with the mothers of a great many children; "Kaltouma"
+    with few. Both are "similar" (the given name of a longer one), weighed apart."""
+    encoder = Encoder()
+    mothers = ["Kaltouma Adam", "Fatima Ali"] + ["Fatima"] * 30 + ["Hawa"] * 8
+    cases = encoder.encode(
+        "cases", [case(given_name=f"Child{i}", mother_name=m) for i, m in enumerate(mothers)]
+    )
+    traces = encoder.encode("traces", [trace(mother_name="Kaltouma"), trace(mother_name="Fatima")])
+    vocabulary = encoder.vocabulary
+    sim = TokenSimilarity(vocabulary.strings, vocabulary.key_of)
+    comparison = compare_pairs(sim, traces, cases, np.array([0, 1]), np.array([0, 1]))
+    mother = FEATURE_INDEX["mother"]
+    assert comparison.levels[:, mother].tolist() == [2, 2]
+    tf = case_term_frequencies(cases, len(vocabulary), vocabulary.key_of)
+    assert tf.parents is not None
+    shares = tf.parents.of(comparison.mother_token)
+    assert shares.tolist() == [1 / len(mothers), 31 / len(mothers)]
+    model = MatchModel()
+    model.fit_u(comparison.levels)
+    weights = model.score(comparison, tf).weights[:, mother]
+    assert weights[0] > weights[1]

@@ -24,7 +24,7 @@ def _synthetic(rng: np.random.Generator, traces: int = 400, per_trace: int = 20)
             owners.append(t)
     levels = np.asarray(rows, dtype=np.int8)
     empty = np.full(len(levels), -1, dtype=np.int32)
-    return Comparison(levels, empty, empty), np.asarray(owners)
+    return Comparison(levels, empty, empty, empty, empty), np.asarray(owners)
 
 
 def test_em_learns_agreement_among_matches_and_ranks_them_first():
