@@ -253,6 +253,90 @@ def _first(match: re.Match[str]) -> str:
     return match.group(1)
 
 
+_DOUBLE_CONSONANT = re.compile(r"([^aeiouyw])\1+")
+_UNIT = re.compile(r"[A-Z0-9]|[a-z]+")
+_LONG_VOWELS = ("ou", "oo", "uu", "ee", "ii", "ei", "ey", "ai", "ay")
+
+
+@lru_cache(maxsize=_CACHE)
+def vowel_gaps(token: str) -> tuple[str, ...] | None:
+    """The vowels written between each two consonants of the token's skeleton, in order
+    ('' where none is written): `mohammed` -> ('o', 'a', 'e'), `mhmud` (محمود) ->
+    ('', '', 'u'). None where the letters do not line up with the skeleton.
+
+    Arabic script writes long vowels and leaves short ones out; `vowels_agree` uses
+    the gaps to tell Mohammed (محمد) from Mahmoud (محمود), whose skeletons are one.
+    """
+    word = _canonical_word(fold(token).replace(" ", ""))
+    if not word:
+        return None
+    t = _SLAVIC_J.sub("y", word) if "j" in word else word
+    t = _DOUBLE_CONSONANT.sub(_first, t)
+    for old, new in _DIGRAPHS:
+        if old in t:
+            t = t.replace(old, new)
+    if "c" in t:
+        t = _SOFT_C.sub("S", t)
+    if "w" in t:
+        t = _CONSONANT_W.sub("V", t)
+    units = _UNIT.findall(t.translate(_LETTERS))
+    gaps: list[str] = []
+    consonants: list[str] = []
+    pending = ""
+    for unit in units:
+        if unit.islower():
+            pending += unit
+            continue
+        if consonants and unit == consonants[-1] and not pending:
+            continue  # two letters for one sound (ck, a doubled x)
+        if consonants:
+            gaps.append(pending)
+        elif pending:
+            consonants.append("A")  # the leading vowel the skeleton keeps as A
+        consonants.append(unit)
+        pending = ""
+    frame = "".join(consonants)
+    if frame[:-1] + frame[-1:].translate(_DEVOICE) != _skeleton(token):
+        return None
+    return tuple(gaps)
+
+
+def _vowel_classes(gap: str, e_any: bool) -> frozenset[str]:
+    if e_any and "e" in gap:
+        return frozenset("aiu")
+    classes = set()
+    if "a" in gap or "e" in gap:
+        classes.add("a")
+    if "i" in gap or "y" in gap or "e" in gap:
+        classes.add("i")
+    if "u" in gap or "o" in gap or "w" in gap:
+        classes.add("u")
+    return frozenset(classes)
+
+
+def vowels_agree(a: str, b: str) -> bool | None:
+    """Whether two tokens of one skeleton may be one name, by the vowels each writes.
+
+    A gap one side leaves empty agrees with a short vowel on the other (Arabic script
+    does not write them: محمد is Mohammed) but not with a long one (Mahmoud, Hussein
+    are not محمد, حسن); vowels written on both sides must share a class (a, i, u; e
+    is a or i): محمود (mhmud) is not Mohammed, مریم (mrim) is Maryam. Between two
+    spellings that write every vowel, e stands for any (Yousef, Yusuf). None where the
+    letters cannot be lined up.
+    """
+    gaps_a, gaps_b = vowel_gaps(a), vowel_gaps(b)
+    if gaps_a is None or gaps_b is None or len(gaps_a) != len(gaps_b):
+        return None
+    e_any = all(gaps_a) and all(gaps_b)
+    for x, y in zip(gaps_a, gaps_b, strict=True):
+        if not x or not y:
+            if any(long in (x or y) for long in _LONG_VOWELS):
+                return False
+        elif not _vowel_classes(x, e_any) & _vowel_classes(y, e_any):
+            return False
+    return True
+
+
 def skeleton(token: str) -> str:
     """A transliteration-tolerant key for one name token: `Mohammed` and `محمد` -> `MHMD`.
 

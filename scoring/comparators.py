@@ -16,7 +16,7 @@ from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.process import cpdist
 
 from matching.encode import PAD, YEAR
-from matching.normalize import readings, skeleton
+from matching.normalize import readings, skeleton, vowels_agree
 
 NULL = np.int8(-1)
 
@@ -135,6 +135,7 @@ class TokenSimilarity:
         self._key_list = key_of
         self._cache = cache if cache is not None else PairCache()
         self._twin: TokenSimilarity | None = None
+        self._vowels: dict[tuple[int, int], int] = {}  # `vowels_agree`, bounded below
         self._size = 0
         self._array = np.empty(0, dtype=object)
         self._keys = np.empty(0, dtype=np.int64)
@@ -205,6 +206,23 @@ class TokenSimilarity:
         if self._twin is None:
             self._twin = TokenSimilarity(self.strings, self._key_list)
         return self._twin
+
+    def vowels_agree(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Whether token `a[i]` and token `b[i]` write agreeing vowels (see
+        `matching.normalize.vowels_agree`), for pairs that share a skeleton: 1 they
+        agree, 0 they do not, -1 the letters do not line up."""
+        out = np.zeros(len(a), dtype=np.int8)
+        cache = self._vowels
+        if len(cache) > 1_000_000:  # a long-running service meets ever new pairs
+            cache.clear()
+        for i, (x, y) in enumerate(zip(a.tolist(), b.tolist(), strict=True)):
+            found = cache.get((x, y))
+            if found is None:
+                agree = vowels_agree(self.strings[x], self.strings[y])
+                found = -1 if agree is None else int(agree)
+                cache[(x, y)] = found
+            out[i] = found
+        return out
 
     def has_digit(self, a: np.ndarray) -> np.ndarray:
         """Whether each token holds a digit (a postcode, a house number): (P, Ka)."""
@@ -391,6 +409,17 @@ def _name_part_levels(
     jw, same_key = sim.compare(part, other_names)
     exact_matrix = (part[:, :, None] == other_names[:, None, :]) & (part[:, :, None] != PAD)
     exact_matrix |= same_key & (jw >= 0.85)
+    # one skeleton, spelled far apart: the same name where the vowels each side writes
+    # agree (Mohammed, محمد), and not even the same sound where they do not (Mohammed,
+    # محمود: Mahmoud)
+    apart = np.nonzero(same_key & ~exact_matrix)
+    if len(apart[0]):
+        left = part[apart[0], apart[1]]
+        right = other_names[apart[0], apart[2]]
+        verdict = sim.vowels_agree(left, right)
+        exact_matrix[apart] = verdict == 1
+        same_key = same_key.copy()
+        same_key[apart] = verdict != 0
     exact_any = exact_matrix.any(axis=2)
     exact = exact_any.any(axis=1)
     # formal names behind a nickname are compared by skeleton: Nastia gives

@@ -219,10 +219,22 @@ def _compare_given(
 
 
 def _unexplained(sim: TokenSimilarity, part: np.ndarray, names: np.ndarray) -> np.ndarray:
-    """Whether a record has a given-name token that none of the other's names resembles."""
+    """Whether a record has a given-name token that none of the other's names resembles.
+
+    The joins of neighbouring words (`kusayalali` beside `kusay` and `alali`, kept so
+    that Mariajose meets Maria Jose) are no words of their own: only what they join
+    can be unexplained.
+    """
     jw, same_key = sim.compare(part, names)
     resembled = ((jw >= 0.80) | same_key).any(axis=2)
-    return ((part != PAD) & ~resembled).any(axis=1)
+    unexplained = (part != PAD) & ~resembled
+    strings = sim.strings
+    for row, column in zip(*np.nonzero(unexplained), strict=True):
+        words = [strings[t] for t in part[row] if t != PAD]
+        token = strings[part[row, column]]
+        if any(token == a + b for a in words for b in words if a != token and b != token):
+            unexplained[row, column] = False
+    return unexplained.any(axis=1)
 
 
 def _given_names_conflict(

@@ -19,6 +19,8 @@ from matching.normalize import (
     place_levels,
     skeleton,
     skeletons,
+    vowel_gaps,
+    vowels_agree,
 )
 
 
@@ -322,3 +324,27 @@ def test_skeleton_of_a_word_is_its_folded_skeleton(word: str) -> None:
     assert skeleton(word) == skeleton(fold(word)) == skeleton(f" {word.title()}-")
     if any(vowel in word[1:] for vowel in "aeiouy"):  # not key-shaped when capitalised
         assert skeleton(word.upper()) == skeleton(word)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "agree"),
+    [
+        ("Mohammed", "محمد", True),  # Arabic script leaves short vowels out
+        ("Mahmoud", "محمود", True),
+        ("Maryam", "مریم", True),
+        ("Mohammed", "محمود", False),  # the long u of Mahmoud
+        ("Mahmoud", "محمد", False),
+        ("Hussein", "حسن", False),  # Hassan
+        ("Hassan", "حسين", False),  # Husayn
+        ("Yusuf", "Yousef", True),  # both write every vowel: e stands for any
+    ],
+)
+def test_vowels_tell_apart_names_of_one_skeleton(a: str, b: str, agree: bool) -> None:
+    assert skeleton(a) == skeleton(b)
+    assert vowels_agree(a, b) is agree
+
+
+def test_vowel_gaps_line_up_with_the_skeleton() -> None:
+    assert vowel_gaps("Mohammed") == ("o", "a", "e")
+    assert vowel_gaps("محمود") == ("", "", "u")
+    assert vowel_gaps("Ahmad") == ("", "a")

@@ -16,7 +16,7 @@ from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.process import cpdist
 
 from matching.encode import PAD
-from matching.normalize import readings, skeleton
+from matching.normalize import readings, skeleton, vowels_agree
 from scoring.comparators import (
     NULL,
     PairCache,
@@ -32,11 +32,13 @@ WORDS = [
     "lviv", "12345", "12346", "al", "hassan", "hasan", "sasha",
     # other orthographies: Somali (c, x), Slavic j, French ch
     "cali", "ali", "maxamed", "xasan", "julija", "yuliya", "aicha", "aisha", "jamal", "amal",
+    # one skeleton, told apart by the vowels written (mhmd is محمد, mhmud محمود)
+    "mahmoud", "mhmd", "mhmud",
 ]  # fmt: skip
 # a skeleton key per word: transliterations share one (what Vocabulary.key_of holds)
 KEYS = [
     0, 0, 0, 3, 3, 3, 6, 6, 6, 9, 10, 11, 11, 13, 14, 15, 15, 17, 18, 19, 20, 21, 21, 3,
-    24, 25, 26, 27, 28, 29, 30, 31, 32, 33,
+    24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 6, 6, 6,
 ]  # fmt: skip
 
 
@@ -110,6 +112,12 @@ def reference_name_part(sim, part, part_nick, other_names, other_nick):
     jw, same_key = sim.compare(part, other_names)
     exact_matrix = (part[:, :, None] == other_names[:, None, :]) & (part[:, :, None] != PAD)
     exact_matrix |= same_key & (jw >= 0.85)
+    # one skeleton spelled far apart: the written vowels decide, pair by pair
+    for index in zip(*np.nonzero(same_key & ~exact_matrix), strict=True):
+        x, y = part[index[0], index[1]], other_names[index[0], index[2]]
+        verdict = vowels_agree(sim.strings[x], sim.strings[y])
+        exact_matrix[index] = verdict is True
+        same_key[index] = verdict is not False
     exact_any = exact_matrix.any(axis=2)
     exact = exact_any.any(axis=1)
     nickname = (

@@ -144,3 +144,20 @@ def test_a_common_mothers_name_weighs_less_than_a_rare_one() -> None:
     model.fit_u(comparison.levels)
     weights = model.score(comparison, tf).weights[:, mother]
     assert weights[0] > weights[1]
+
+
+def test_mohammed_and_mahmoud_are_told_apart_across_scripts() -> None:
+    """One skeleton (MHMD); the long vowel Arabic script writes says which name it is."""
+    assert _levels(trace(given_name="Mohammed"), case(given_name="محمد"))["given_name"] == 4
+    assert _levels(trace(given_name="Mohammed"), case(given_name="محمود"))["given_name"] == 0
+    assert _levels(trace(given_name="Hussein"), case(given_name="حسن"))["given_name"] == 0
+    assert _levels(trace(given_name="Maryam"), case(given_name="مریم"))["given_name"] == 4
+
+
+def test_a_surname_in_the_given_name_field_is_no_conflict() -> None:
+    """Kusay Al-Ali, all in the given-name field, is Qusay Obada El Ali: the join of
+    his two words (kusayalali) is no given name of its own that differs."""
+    levels = _levels(
+        trace(given_name="Kusay Al-Ali"), case(given_name="Qusay Obada", family_name="El Ali")
+    )
+    assert levels["given_name"] == 4
