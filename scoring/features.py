@@ -274,6 +274,11 @@ def _given_names_conflict(
     return conflict
 
 
+def _same_path(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Whether two place paths (rows of level ids) are given and the same."""
+    return (a != PAD).any(axis=1) & (a == b).all(axis=1)
+
+
 def _place_levels(sim: TokenSimilarity, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Places by hierarchy level; a place given only as its country says nothing.
 
@@ -357,6 +362,13 @@ def compare_family(
     levels[:, 6] = np.where(inquirer_levels == 0, NULL, inquirer_levels)
     levels[:, 7] = _place_levels(sim, traces.origin[t], cases.origin[c])
     levels[:, 8] = _place_levels(sim, traces.separation[t], cases.separation[c])
+    # where both records give one place as origin and separation place, the second
+    # comparison repeats the first: counted twice, a town shared by chance (children of
+    # one town flee by one road) would weigh as two agreements
+    repeated = _same_path(traces.origin[t], traces.separation[t]) & _same_path(
+        cases.origin[c], cases.separation[c]
+    )
+    levels[repeated, 8] = NULL
     levels[:, 10] = _compare_id_sets(traces.contacts, cases.contacts, t, c)
     levels[:, 11] = compare_masks(traces.background[t], cases.background[c])
     return Comparison(levels, child.given_token, child.family_token, mother_token, father_token)

@@ -161,3 +161,18 @@ def test_a_surname_in_the_given_name_field_is_no_conflict() -> None:
         trace(given_name="Kusay Al-Ali"), case(given_name="Qusay Obada", family_name="El Ali")
     )
     assert levels["given_name"] == 4
+
+
+def test_one_place_given_twice_on_both_sides_counts_once() -> None:
+    """Origin and separation place the same town on both records: one agreement, not two."""
+    town = "Sudan > North Darfur > Tawila"
+    both = _levels(
+        trace(place_of_origin=town, separation_place=town),
+        case(place_of_origin=town, separation_place=town),
+    )
+    assert (both["origin"], both["separation_place"]) == (3, NULL)
+    apart = _levels(
+        trace(place_of_origin=town, separation_place="Chad > Ouaddai > Adre"),
+        case(place_of_origin=town, separation_place="Chad > Ouaddai > Adre"),
+    )
+    assert (apart["origin"], apart["separation_place"]) == (3, 3)
