@@ -14,7 +14,7 @@ import re
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -218,6 +218,17 @@ class Encoded:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @cached_property
+    def holds_documents(self) -> np.ndarray:
+        """Whether each record holds a document of the child's: most hold none, and a
+        comparison looks only at pairs where both do."""
+        return np.fromiter((bool(d) for d in self.documents), dtype=bool, count=len(self))
+
+    @cached_property
+    def holds_contacts(self) -> np.ndarray:
+        """Whether each record holds a family phone or household number."""
+        return np.fromiter((bool(d) for d in self.contacts), dtype=bool, count=len(self))
 
 
 RELATIONS = {"mother": 1, "father": 2}

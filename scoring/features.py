@@ -102,31 +102,30 @@ def _max_person(sim: TokenSimilarity, a: np.ndarray, *bs: np.ndarray) -> np.ndar
     return best
 
 
-def _both_hold(
-    a: list[frozenset[str]], b: list[frozenset[str]], t: np.ndarray, c: np.ndarray
-) -> np.ndarray:
+def _both_hold(has_a: np.ndarray, has_b: np.ndarray, t: np.ndarray, c: np.ndarray) -> np.ndarray:
     """The pairs (indices into t and c) whose records both hold some identifier."""
-    has_a = np.fromiter((bool(a[i]) for i in t), dtype=bool, count=len(t))
-    has_b = np.fromiter((bool(b[i]) for i in c), dtype=bool, count=len(c))
-    return np.flatnonzero(has_a & has_b)
+    return np.flatnonzero(has_a[t] & has_b[c])
 
 
 def _compare_id_sets(
-    a: list[frozenset[str]], b: list[frozenset[str]], t: np.ndarray, c: np.ndarray
+    a: list[frozenset[str]],
+    b: list[frozenset[str]],
+    has_a: np.ndarray,
+    has_b: np.ndarray,
+    t: np.ndarray,
+    c: np.ndarray,
 ) -> np.ndarray:
     """Identifier sets of the pairs, compared only where both sides have some."""
     # only the pairs' own records are looked at: a single query against a large
     # store must not walk every case
     levels = np.full(len(t), NULL, dtype=np.int8)
-    both = _both_hold(a, b, t, c)
+    both = _both_hold(has_a, has_b, t, c)
     if len(both):
         levels[both] = compare_sets([a[i] for i in t[both]], [b[i] for i in c[both]])
     return levels
 
 
-def _compare_documents(
-    a: list[frozenset[str]], b: list[frozenset[str]], t: np.ndarray, c: np.ndarray
-) -> np.ndarray:
+def _compare_documents(traces: Encoded, cases: Encoded, t: np.ndarray, c: np.ndarray) -> np.ndarray:
     """The child's documents (`kind:value`): shared (2), one character apart (1), different (0).
 
     Any value in common is shared, whatever the kinds say. Otherwise only documents
@@ -137,8 +136,9 @@ def _compare_documents(
     so the model weighs it and the identity rule never leans on it.
     """
     levels = np.full(len(t), NULL, dtype=np.int8)
+    a, b = traces.documents, cases.documents
     # most records hold no document: look only at the pairs where both sides do
-    for p in _both_hold(a, b, t, c).tolist():
+    for p in _both_hold(traces.holds_documents, cases.holds_documents, t, c).tolist():
         x, y = a[t[p]], b[c[p]]
         values_x = {value: kind for kind, _, value in (d.partition(":") for d in x)}
         values_y = {value: kind for kind, _, value in (d.partition(":") for d in y)}
@@ -331,7 +331,7 @@ def compare_child(
     )
     levels[:, 3] = compare_sex(traces.sex[t], cases.sex[c])
     # the child's own documents: cheap, and decisive when names were mistyped
-    levels[:, 9] = _compare_documents(traces.documents, cases.documents, t, c)
+    levels[:, 9] = _compare_documents(traces, cases, t, c)
     unknown = np.full((p, 1), PAD, dtype=np.int32)  # parents: the second stage's
     return Comparison(levels, given.exact_token, family.exact_token, unknown, unknown)
 
@@ -369,7 +369,9 @@ def compare_family(
         cases.origin[c], cases.separation[c]
     )
     levels[repeated, 8] = NULL
-    levels[:, 10] = _compare_id_sets(traces.contacts, cases.contacts, t, c)
+    levels[:, 10] = _compare_id_sets(
+        traces.contacts, cases.contacts, traces.holds_contacts, cases.holds_contacts, t, c
+    )
     levels[:, 11] = compare_masks(traces.background[t], cases.background[c])
     return Comparison(levels, child.given_token, child.family_token, mother_token, father_token)
 

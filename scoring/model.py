@@ -234,63 +234,70 @@ class MatchModel:
         self.fitted_on["random_pairs"] = int(len(levels))
 
     def _logs(
-        self, comparison: Comparison, tf: TermFrequencies | None
+        self,
+        comparison: Comparison,
+        tf: TermFrequencies | None,
+        shifts: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """log2 m, s and r for every pair and feature (0 where a value is missing)."""
-        levels = comparison.levels
-        log_m = np.zeros(levels.shape)
-        log_s = np.zeros(levels.shape)
-        log_r = np.zeros(levels.shape)
+        """log2 m, s and r for every pair and feature (0 where a value is missing).
+
+        `shifts` are `_frequency_shifts(comparison, tf)`, when the caller has them
+        already (the EM scores the same comparison fifty times).
+        """
+        levels = comparison.levels.astype(np.intp)
+        # one gather per table: column 0 is a missing value's (log 1 = 0), level l at l + 1
+        width = max(len(m) for m in self.m) + 1
+        tables = np.zeros((3, len(self.features), width))
         for f in range(len(self.features)):
-            column = levels[:, f]
-            present = column >= 0
-            idx = column[present]
-            log_m[present, f] = np.log2(self.m[f] + _EPS)[idx]
-            log_s[present, f] = np.log2(self.s[f] + _EPS)[idx]
-            log_r[present, f] = np.log2(self.r[f] + _EPS)[idx]
-        if tf is not None:
-            typical = max(tf.typical, _EPS)
-            for name, tokens in (
-                ("given_name", comparison.given_token),
-                ("family_name", comparison.family_token),
-            ):
-                f = FEATURE_INDEX[name]
-                top = len(self.u[f]) - 1
-                share = tf.of(tokens)
-                exact = (levels[:, f] == top) & ~np.isnan(share)
-                if exact.any():
-                    # another child shares a rare name less often than a common one:
-                    # scale the chance of exact agreement by this name's frequency
-                    ratio = np.log2(np.maximum(share[exact], _EPS) / typical)
-                    adjusted = log_s[exact, f] + np.clip(ratio, -TF_CLIP_BITS, TF_CLIP_BITS)
-                    log_s[exact, f] = np.minimum(adjusted, np.log2(0.95))
-            if tf.parents is not None:
-                self._parent_frequencies(comparison, tf.parents, log_s)
+            n_levels = len(self.m[f])
+            tables[0, f, 1 : n_levels + 1] = np.log2(self.m[f] + _EPS)
+            tables[1, f, 1 : n_levels + 1] = np.log2(self.s[f] + _EPS)
+            tables[2, f, 1 : n_levels + 1] = np.log2(self.r[f] + _EPS)
+        features = np.arange(len(self.features))[None, :]
+        column = np.maximum(levels + 1, 0)
+        log_m = tables[0][features, column]
+        log_s = tables[1][features, column]
+        log_r = tables[2][features, column]
+        if shifts is None and tf is not None:
+            shifts = self._frequency_shifts(comparison, tf)
+        if shifts is not None:
+            applied = ~np.isnan(shifts)
+            log_s[applied] = np.minimum(log_s[applied] + shifts[applied], np.log2(0.95))
         return log_m, log_s, log_r
 
-    def _parent_frequencies(
-        self, comparison: Comparison, parents: TermFrequencies, log_s: np.ndarray
-    ) -> None:
-        """Scale the chance that a stranger's parent agrees by the agreeing name's frequency.
+    def _frequency_shifts(self, comparison: Comparison, tf: TermFrequencies) -> np.ndarray:
+        """What each pair's name frequencies add to log2 s, per feature (NaN: nothing).
 
-        A trace's "mother: Fatima" agrees, at least in part, with the mothers of a
-        great many children; "mother: Kaltouma" with few. Applied to the levels a
-        name agreement reaches ("similar" and "same"), with the rarest agreeing word.
-        Only downwards: a parent's name is no document, and rarer names weighed more
-        made more wrong `likely` proposals (1.1% of unmatched traces, from 0.3%).
+        Another child shares a rare name less often than a common one: the chance of
+        exact agreement on the child's given or family name is scaled by the name's
+        share (`TermFrequencies`), at most TF_CLIP_BITS either way. So is, downwards
+        only, that of a parent's agreement ("similar" or "same", by the rarest word
+        that agrees): "mother: Fatima" agrees with the mothers of a great many
+        children, "mother: Kaltouma" with few. A parent's name is no document, and
+        rarer parents' names weighed more made more wrong `likely` proposals (1.1% of
+        unmatched traces, from 0.3%).
         """
-        typical = max(parents.typical, _EPS)
-        for name, tokens in (
-            ("mother", comparison.mother_token),
-            ("father", comparison.father_token),
-        ):
+        levels = comparison.levels
+        shifts = np.full(levels.shape, np.nan)
+        # (feature, agreeing words, their frequencies, lowest level weighed, lowest shift)
+        parts = [
+            ("given_name", comparison.given_token, tf, 4, -TF_CLIP_BITS),  # the same name
+            ("family_name", comparison.family_token, tf, 4, -TF_CLIP_BITS),
+        ]
+        if tf.parents is not None:
+            parts += [
+                ("mother", comparison.mother_token, tf.parents, 2, 0.0),  # similar, same
+                ("father", comparison.father_token, tf.parents, 2, 0.0),
+            ]
+        for name, tokens, frequencies, lowest, floor in parts:
             f = FEATURE_INDEX[name]
-            share = parents.of(tokens)
-            agree = (comparison.levels[:, f] >= 2) & ~np.isnan(share)
-            if agree.any():
-                ratio = np.log2(np.maximum(share[agree], _EPS) / typical)
-                adjusted = log_s[agree, f] + np.clip(ratio, 0.0, TF_CLIP_BITS)
-                log_s[agree, f] = np.minimum(adjusted, np.log2(0.95))
+            typical = max(frequencies.typical, _EPS)
+            share = frequencies.of(tokens)
+            hit = (levels[:, f] >= lowest) & ~np.isnan(share)
+            if hit.any():
+                ratio = np.log2(np.maximum(share[hit], _EPS) / typical)
+                shifts[hit, f] = np.clip(ratio, floor, TF_CLIP_BITS)
+        return shifts
 
     def _pair_bits(
         self, log_m: np.ndarray, log_s: np.ndarray, log_r: np.ndarray
@@ -332,8 +339,9 @@ class MatchModel:
             if name in M_ANCHORS
         }
         lam_r = self.share_relatives
+        shifts = None if tf is None else self._frequency_shifts(comparison, tf)
         for _ in range(iterations):
-            log_m, log_s, log_r = self._logs(comparison, tf)
+            log_m, log_s, log_r = self._logs(comparison, tf, shifts)
             self.share_relatives = lam_r
             bits, _, _ = self._pair_bits(log_m, log_s, log_r)
             # P(pair is the match): one child per trace, uniform among its candidates
