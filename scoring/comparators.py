@@ -498,8 +498,19 @@ def person_similarity(sim: TokenSimilarity, a: np.ndarray, b: np.ndarray) -> np.
     # ... but a partial name cannot be "the same" as a full one, only similar
     partial = count_a != count_b
     out = np.where(partial, np.minimum(out, 0.96), out)
+    # ... and two names that each hold a word the other has nothing like are two
+    # people, whatever else they share: Mehari Tesfaye Habtom is not Mehari Tesfa
+    # Dawit (a father's chain of names: another grandfather), Fatima Ali not Fatima
+    # Hassan. At most "partly similar".
+    worst_a = np.where(a != PAD, pairwise.max(axis=2), 1.0).min(axis=1)
+    worst_b = np.where(b != PAD, pairwise.max(axis=1), 1.0).min(axis=1)
+    differ = (worst_a < DIFFERENT_WORD) & (worst_b < DIFFERENT_WORD)
+    out = np.where(differ, np.minimum(out, 0.87), out)
     result[rows] = out
     return result
+
+
+DIFFERENT_WORD = 0.70  # a word whose best match in the other name is below this differs
 
 
 def person_levels(similarity: np.ndarray) -> np.ndarray:

@@ -18,6 +18,7 @@ from rapidfuzz.process import cpdist
 from matching.encode import PAD
 from matching.normalize import readings, skeleton, vowels_agree
 from scoring.comparators import (
+    DIFFERENT_WORD,
     NULL,
     PairCache,
     TokenSimilarity,
@@ -146,6 +147,16 @@ def reference_person(sim, a, b):
     mean_b = best_b / np.maximum(count_b, 1)
     out = np.maximum(mean_a, mean_b)
     out = np.where(count_a != count_b, np.minimum(out, 0.96), out)
+    # each side holding a word the other has nothing like: at most partly similar
+    for p in range(len(a)):
+        worst_a = min(
+            (pairwise[p, i].max() for i in range(a.shape[1]) if a[p, i] != PAD), default=1
+        )
+        worst_b = min(
+            (pairwise[p, :, j].max() for j in range(b.shape[1]) if b[p, j] != PAD), default=1
+        )
+        if worst_a < DIFFERENT_WORD and worst_b < DIFFERENT_WORD:
+            out[p] = min(out[p], 0.87)
     out = np.where((count_a > 0) & (count_b > 0), out, -1.0)
     return out.astype(np.float32)
 

@@ -176,3 +176,16 @@ def test_one_place_given_twice_on_both_sides_counts_once() -> None:
         case(place_of_origin=town, separation_place="Chad > Ouaddai > Adre"),
     )
     assert (apart["origin"], apart["separation_place"]) == (3, 3)
+
+
+def test_a_parent_whose_names_each_hold_a_word_the_other_lacks_is_another_person() -> None:
+    """Mehari Tesfaye Habtom and Mehari Tesfa Dawit: one given name and father's name,
+    another grandfather; a chain of names that differs is another family."""
+    sought = "Mehari Tesfaye Habtom"
+
+    def father(name: str) -> int:
+        return _levels(trace(father_name=sought), case(father_name=name))["father"]
+
+    assert father("Mehari Tesfa Dawit") == 1  # partly similar
+    assert father("Mehari Tesfaye") == 2  # given in part: similar
+    assert father("Mehari Tesfay Habtom") == 3
