@@ -219,22 +219,34 @@ def _compare_given(
 
 
 def _unexplained(sim: TokenSimilarity, part: np.ndarray, names: np.ndarray) -> np.ndarray:
-    """Whether a record has a given-name token that none of the other's names resembles.
+    """Per token of `part` (P, K): a word of the given name that none of the other
+    record's names resembles."""
+    jw, same_key = sim.compare(part, names)
+    resembled = ((jw >= 0.80) | same_key).any(axis=2)
+    return (part != PAD) & ~resembled
+
+
+def _joins_only(sim: TokenSimilarity, part: np.ndarray, unexplained: np.ndarray) -> np.ndarray:
+    """Rows whose unexplained words are all joins of two of the row's other words.
 
     The joins of neighbouring words (`kusayalali` beside `kusay` and `alali`, kept so
     that Mariajose meets Maria Jose) are no words of their own: only what they join
     can be unexplained.
     """
-    jw, same_key = sim.compare(part, names)
-    resembled = ((jw >= 0.80) | same_key).any(axis=2)
-    unexplained = (part != PAD) & ~resembled
     strings = sim.strings
-    for row, column in zip(*np.nonzero(unexplained), strict=True):
+    out = np.zeros(len(part), dtype=bool)
+    for row in range(len(part)):
         words = [strings[t] for t in part[row] if t != PAD]
-        token = strings[part[row, column]]
-        if any(token == a + b for a in words for b in words if a != token and b != token):
-            unexplained[row, column] = False
-    return unexplained.any(axis=1)
+        out[row] = all(
+            any(
+                strings[part[row, column]] == a + b
+                for a in words
+                for b in words
+                if strings[part[row, column]] not in (a, b)
+            )
+            for column in np.flatnonzero(unexplained[row])
+        )
+    return out
 
 
 def _given_names_conflict(
@@ -267,9 +279,17 @@ def _given_names_conflict(
         | sim.same_key(traces.names[tr], c_nick).any(axis=(1, 2))
         | sim.same_key(t_nick, c_nick).any(axis=(1, 2))
     )
-    differs = _unexplained(sim, traces.given[tr], cases.names[cr]) & _unexplained(
-        sim, cases.given[cr], traces.names[tr]
-    )
+    given_t, given_c = t_given[rows], c_given[rows]
+    t_words = _unexplained(sim, given_t, cases.names[cr])
+    c_words = _unexplained(sim, given_c, traces.names[tr])
+    differs = t_words.any(axis=1) & c_words.any(axis=1)
+    # the few rows left: is what differs only a join of two words?
+    check = np.flatnonzero(differs)
+    if len(check):
+        joined = _joins_only(sim, given_t[check], t_words[check]) | _joins_only(
+            sim, given_c[check], c_words[check]
+        )
+        differs[check[joined]] = False
     conflict[rows] = differs & ~nickname
     return conflict
 
