@@ -218,6 +218,19 @@ _VOWEL_RUN = re.compile(r"[aeiouyw]+")
 _VOWEL_CLASS = {"a": "a", "e": "e", "i": "i", "y": "i", "o": "o", "u": "u", "w": "u"}
 
 
+def _merge_letters(t: str) -> str:
+    """Digraphs to one letter, soft c, consonant w, then every consonant to its
+    uppercase class; vowels stay lowercase (shared by `_consonants` and `vowel_gaps`)."""
+    for old, new in _DIGRAPHS:
+        if old in t:
+            t = t.replace(old, new)
+    if "c" in t:
+        t = _SOFT_C.sub("S", t)
+    if "w" in t:
+        t = _CONSONANT_W.sub("V", t)
+    return t.translate(_LETTERS)
+
+
 def _consonants(token: str, keep_vowels: bool = False) -> str:
     """The letter mergers of `skeleton` on a folded word (no spaces)."""
     t = _SLAVIC_J.sub("y", token) if "j" in token else token
@@ -230,14 +243,7 @@ def _consonants(token: str, keep_vowels: bool = False) -> str:
         t = _DOUBLE.sub(_first, t)
     if t[-1:] in ("h", "g") and _FINAL_SOFT.search(t):
         t = _FINAL_SOFT.sub("", t)
-    for old, new in _DIGRAPHS:
-        if old in t:
-            t = t.replace(old, new)
-    if "c" in t:
-        t = _SOFT_C.sub("S", t)
-    if "w" in t:
-        t = _CONSONANT_W.sub("V", t)
-    t = t.translate(_LETTERS)
+    t = _merge_letters(t)
     if _DOUBLE.search(t):
         t = _DOUBLE.sub(_first, t)
     if keep_vowels:
@@ -272,14 +278,7 @@ def vowel_gaps(token: str) -> tuple[str, ...] | None:
         return None
     t = _SLAVIC_J.sub("y", word) if "j" in word else word
     t = _DOUBLE_CONSONANT.sub(_first, t)
-    for old, new in _DIGRAPHS:
-        if old in t:
-            t = t.replace(old, new)
-    if "c" in t:
-        t = _SOFT_C.sub("S", t)
-    if "w" in t:
-        t = _CONSONANT_W.sub("V", t)
-    units = _UNIT.findall(t.translate(_LETTERS))
+    units = _UNIT.findall(_merge_letters(t))
     gaps: list[str] = []
     consonants: list[str] = []
     pending = ""
