@@ -13,7 +13,8 @@ Three layers, each built on the one before:
   KMU-2010 or Russian passport conventions, chosen from the letters present) and for
   Arabic-script languages (Arabic, Persian/Dari, Pashto, Urdu, Sorani), because
   general-purpose transliterators render these in ways no person spells a name
-  (`benchmarks/translit_eval.py` measures this); `anyascii` for every other script.
+  (`benchmarks/translit_eval.py` measures this); for Bengali and Devanagari, whose
+  unwritten inherent vowel anyascii drops; `anyascii` for every other script.
 * `name_tokens`: folded words with particles merged into one canonical token
   (`Abd al-Rahman`, `Abdulrahman`, `Abdirahman` -> `abdalrahman`; `de la Cruz` ->
   `delacruz`), so that the same name written apart or together tokenises the same.
@@ -35,6 +36,7 @@ import csv
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -147,6 +149,136 @@ def _arabic(text: str) -> str:
     return text.translate(_FA if _NOT_ARABIC.intersection(text) else _AR)
 
 
+# Bengali and Devanagari are abugidas: a consonant letter carries an inherent vowel
+# unless a vowel sign or the virama follows it, and speakers drop that vowel at the end
+# of a word and between a vowel and a consonant that has one (মমতাজ is Mom-taz, not
+# Mo-mo-ta-za). anyascii writes no inherent vowel at all (মমতাজ -> mmtaj, कमला ->
+# kmla), which no person spells; these tables and the deletion rule write what names
+# are spelled like in Latin records (Mamtaj, Kamla, Rashida, Mohammad). The two
+# Unicode blocks share one layout, so one table of offsets serves both.
+_INDIC = re.compile("[\u0900-\u09ff]")
+_INDIC_CONSONANTS = {
+    0x15: "k", 0x16: "kh", 0x17: "g", 0x18: "gh", 0x19: "ng", 0x1A: "ch", 0x1B: "chh",
+    0x1C: "j", 0x1D: "jh", 0x1E: "n", 0x1F: "t", 0x20: "th", 0x21: "d", 0x22: "dh",
+    0x23: "n", 0x24: "t", 0x25: "th", 0x26: "d", 0x27: "dh", 0x28: "n", 0x29: "n",
+    0x2A: "p", 0x2B: "ph", 0x2C: "b", 0x2D: "bh", 0x2E: "m", 0x2F: "y", 0x30: "r",
+    0x31: "r", 0x32: "l", 0x33: "l", 0x34: "l", 0x35: "v", 0x36: "sh", 0x37: "sh",
+    0x38: "s", 0x39: "h",
+}  # fmt: skip
+# Bengali says য as j (or z) and ফ as f; its anusvara is ng (বাংলা, Bangla)
+_BENGALI_CONSONANTS = {**_INDIC_CONSONANTS, 0x2B: "f", 0x2F: "j", 0x4E: "t"}
+# a nukta turns a consonant into the sound of a loanword: ज़ z, फ़ f, ड় r, য় y
+_NUKTA_FORMS = {"j": "z", "ph": "f", "f": "f", "k": "q", "kh": "kh", "g": "gh", "d": "r",
+                "dh": "rh", "y": "y"}  # fmt: skip
+_INDIC_VOWELS = {
+    0x05: "a", 0x06: "a", 0x07: "i", 0x08: "i", 0x09: "u", 0x0A: "u", 0x0B: "ri",
+    0x0D: "e", 0x0E: "e", 0x0F: "e", 0x10: "ai", 0x11: "o", 0x12: "o", 0x13: "o",
+    0x14: "au",
+}  # fmt: skip
+_INDIC_SIGNS = {
+    0x3E: "a", 0x3F: "i", 0x40: "i", 0x41: "u", 0x42: "u", 0x43: "ri", 0x45: "e",
+    0x46: "e", 0x47: "e", 0x48: "ai", 0x49: "o", 0x4A: "o", 0x4B: "o", 0x4C: "au",
+    0x57: "au",
+}  # fmt: skip
+_VIRAMA, _NUKTA, _ANUSVARA, _CANDRABINDU, _VISARGA = 0x4D, 0x3C, 0x02, 0x01, 0x03
+_INHERENT = "a"
+
+
+@dataclass
+class _Syllable:
+    """Consonant letters (a cluster when a virama joined them), then a vowel."""
+
+    consonants: str
+    vowel: str
+    inherent: bool  # the vowel is the consonant's own, unwritten one
+    closed: bool = False  # a virama ended it: no vowel of its own
+    letters: int = 1
+    coda: str = ""  # an anusvara, candrabindu or visarga after the vowel
+
+
+def _indic_word(word: str) -> str:
+    """One Bengali or Devanagari word in Latin letters, the inherent vowel written
+    where it is said."""
+    units: list[_Syllable] = []
+    previous = ""
+    for ch in word:
+        code = ord(ch)
+        bengali = code >= 0x0980
+        offset = code - (0x0980 if bengali else 0x0900)
+        consonants = _BENGALI_CONSONANTS if bengali else _INDIC_CONSONANTS
+        last = units[-1] if units else None
+        if offset in consonants:
+            letter = consonants[offset]
+            if last is not None and last.closed:  # after a virama: a cluster
+                if bengali and offset in (0x2F, 0x2C):
+                    letter = "y" if offset == 0x2F else "w"  # the phalas of ক্য, শ্ব
+                last.consonants += letter
+                last.vowel, last.inherent, last.closed = _INHERENT, True, False
+                last.letters += 1
+            else:
+                units.append(_Syllable(letter, _INHERENT, True))
+            if bengali and offset == 0x4E:  # khanda ta: never a vowel
+                units[-1].vowel, units[-1].inherent = "", False
+        elif offset == _NUKTA and last is not None and last.consonants:
+            if previous == "\u09af":
+                last.consonants = last.consonants[:-1] + "y"  # য়, the y of ময়না
+            else:
+                for tail in sorted(_NUKTA_FORMS, key=len, reverse=True):
+                    if last.consonants.endswith(tail):
+                        last.consonants = last.consonants[: -len(tail)] + _NUKTA_FORMS[tail]
+                        break
+        elif offset in _INDIC_SIGNS and last is not None and last.inherent:
+            last.vowel, last.inherent = _INDIC_SIGNS[offset], False
+        elif offset == _VIRAMA and last is not None and last.consonants:
+            last.vowel, last.inherent, last.closed = "", False, True
+        elif offset in _INDIC_VOWELS:
+            units.append(_Syllable("", _INDIC_VOWELS[offset], False))
+        elif offset in (_ANUSVARA, _CANDRABINDU, _VISARGA) and last is not None:
+            if offset == _VISARGA:
+                last.coda = "h"
+            else:
+                last.coda = "ng" if bengali and offset == _ANUSVARA else "n"
+        # other signs (accents, the danda) say nothing about a name
+        previous = ch
+    if len(units) > 1 and not units[0].consonants and units[0].vowel == "i":
+        if units[1].consonants == "y":
+            del units[0]  # Bengali writes a word-initial Y as ই + য় (ইয়াসমিন, Yasmin)
+    _delete_schwas(units)
+    return "".join(u.consonants + u.vowel + u.coda for u in units)
+
+
+def _delete_schwas(units: list[_Syllable]) -> None:
+    """Drop the inherent vowels nobody says: at the end of a word of more than one
+    syllable, and, right to left, between a vowel and a single consonant that has one
+    (Hindi's schwa deletion, which Bengali names follow too)."""
+
+    def silent(u: _Syllable) -> bool:
+        return u.inherent and not u.coda
+
+    if len(units) > 1 and silent(units[-1]):
+        units[-1].vowel = ""
+    for i in range(len(units) - 2, 0, -1):
+        after = units[i + 1]
+        if (
+            silent(units[i])
+            and units[i - 1].vowel
+            and after.consonants
+            and after.letters == 1
+            and after.vowel
+        ):
+            units[i].vowel = ""
+
+
+_INDIC_RUN = re.compile("[\u0900-\u09ff]+")
+# মোঃ is how Bengali abbreviates Mohammad, as Latin writes Md.
+_BENGALI_MD = re.compile("(?<![\u0980-\u09ff])\u09ae\u09cb[\u0983:.]")
+
+
+def _indic(text: str) -> str:
+    text = _BENGALI_MD.sub("md ", text)
+    return _INDIC_RUN.sub(lambda m: _indic_word(m.group()), text)
+
+
 # Latin letters whose anyascii reading loses what transliteration conventions keep:
 # scholarly Cyrillic/Arabic (š č ž ǧ ḫ ṯ ḏ ġ), Turkish/Kurdish/Romanian/Azerbaijani.
 _LATIN_SPECIAL = str.maketrans(
@@ -162,7 +294,8 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 def fold(text: str) -> str:
     """Text to lowercase ASCII words separated by single spaces, in any script.
 
-    NFKC, casefold, own Cyrillic and Arabic-script tables, anyascii for the rest,
+    NFKC, casefold, own Cyrillic, Arabic-script and Bengali/Devanagari tables,
+    anyascii for the rest,
     diacritics stripped, apostrophes dropped inside words, other punctuation a space.
     Never raises; idempotent.
     """
@@ -181,6 +314,8 @@ def _fold(text: str) -> str:
             s = _cyrillic(s)
         if _ARABIC.search(s):
             s = _arabic(s)
+        if _INDIC.search(s):
+            s = _indic(s)
         s = anyascii(s.translate(_LATIN_SPECIAL)).lower()
     s = _NON_ALNUM.sub(" ", s.translate(_APOSTROPHES))
     return s.strip()

@@ -61,6 +61,9 @@ SAME_KEY = [
     ["شهاب", "Shahab", "Shihab"],
     ["Sa'id", "Said", "Saïd"],
     ["García", "Garcia", "GARCIA"],
+    ["মমতাজ", "Mamtaj", "Momtaj"],
+    ["শামসুল", "Shamsul", "SHAMSUL"],
+    ["মিয়ানমার", "Myanmar", "Miyanmar"],
     ["María José", "Mariajose", "Maria-Jose"],
     ["de la Cruz", "De La Cruz", "Delacruz", "DE LA CRUZ"],
 ]  # fmt: skip
@@ -132,6 +135,15 @@ FOLDS = [
     ("Mədinə Məmmədova", "madina mammadova"),
     ("Ǧamāl ʿAbd an-Nāṣir", "jamal abd an nasir"),
     ("Αλέξανδρος", "alexandros"),
+    # Bengali and Devanagari: the inherent vowel where it is said, not where it is not
+    ("মমতাজ খাতুন", "mamtaj khatun"),
+    ("রশিদা বেগম", "rashida begam"),
+    ("মোঃ ইয়াসিন", "md yasin"),  # the abbreviation of Mohammad; initial ই + য় is Y
+    ("মোহাম্মদ আব্দুল্লাহ", "mohammad abdullah"),  # clusters keep the vowel before them
+    ("বুথিডং", "buthidang"),  # the anusvara is ng
+    ("ফাতেমা", "fatema"),  # Bengali ফ is f
+    ("कमला देवी", "kamla devi"),
+    ("ज़ाकिर", "zakir"),  # a nukta: z
     ("", ""),
     ("  --  ", ""),
 ]
