@@ -44,6 +44,7 @@ from anyascii import anyascii
 
 __all__ = [
     "fold",
+    "is_country",
     "name_forms",
     "name_keys",
     "name_tokens",
@@ -891,9 +892,31 @@ def _place_key(words: list[str]) -> str:
     return "".join(keys)
 
 
+@lru_cache(maxsize=1)
+def _place_directions() -> dict[str, str]:
+    return {
+        fold(row["term"]): row["direction"]
+        for row in _read_csv("place_directions.csv")
+        if row.get("term") and row.get("direction")
+    }
+
+
+# "Republic of Sudan", "República de Honduras", "Federal Republic of Somalia", "State
+# of Eritrea": the state's form is no part of the country's name. Democratic Republic
+# of the Congo keeps its words: without them it would be the other Congo.
+_STATE_FORM = re.compile(
+    r"^(?:the )?(?:(?:federal|federative|islamic|united|bolivarian|arab|plurinational"
+    r"|federale|federal|islamica|islamique|bolivariana) )*"
+    r"(?:republic|republica|republique|state|kingdom|sultanate|emirate|estado|etat)"
+    r" (?:of|de|du|d|del)(?: (?:the|la|le|l))? (?=\S)"
+)
+
+
 def _place_words(level: str) -> list[str]:
     terms = _place_terms()
-    words = [w for w in fold(level).split() if len(w) > 1 and w not in terms]
+    directions = _place_directions()
+    folded = _STATE_FORM.sub("", fold(level))
+    words = [w for w in folded.split() if len(w) > 1 and w not in terms]
     kept: list[str] = []
     for i, w in enumerate(words):
         nxt = words[i + 1] if i + 1 < len(words) else ""
@@ -902,7 +925,14 @@ def _place_words(level: str) -> list[str]:
         kept.append(w)
     if _ARABIC.search(level):
         kept = [_strip_article(w) if w.startswith("al") else w for w in kept]
+    if len(kept) > 1:
+        # Nord-Kivu, Kivu Kaskazini: the direction first, in one language
+        toward = [directions[w] for w in kept if w in directions]
+        kept = toward + [w for w in kept if w not in directions]
     return kept
+
+
+_CODE = re.compile("[A-Z]{2,3}")
 
 
 @lru_cache(maxsize=1)
@@ -918,10 +948,27 @@ def _place_aliases() -> tuple[dict[str, str], dict[str, str]]:
         if not name or not variant or name == variant:
             continue
         exact[" ".join(words)] = name
-        if len(variant) >= 3:
+        # codes (AFG, SOM) match only as written: Afgooye's key is AFG's
+        if len(variant) >= 3 and not _CODE.fullmatch(row.get("variant", "")):
             by_key.setdefault(variant, set()).add(name)
     unambiguous = {k: next(iter(v)) for k, v in by_key.items() if len(v) == 1}
     return exact, unambiguous
+
+
+@lru_cache(maxsize=1)
+def _country_keys() -> frozenset[str]:
+    """Keys of the countries in `data/places.csv` (the rows giving a country's code)."""
+    return frozenset(
+        _place_level(row["name"])
+        for row in _read_csv("places.csv")
+        if row.get("name") and row.get("variant", "").upper() == row.get("country", "").upper()
+    )
+
+
+def is_country(key: str) -> bool:
+    """Whether a level key (`place_levels`) is a country's: a path of one level that is
+    a country says where, one that is a town or a region says nothing of the country."""
+    return key in _country_keys()
 
 
 @lru_cache(maxsize=_CACHE)

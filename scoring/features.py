@@ -8,6 +8,7 @@ import numpy as np
 from rapidfuzz.distance import OSA
 
 from matching.encode import PAD, Encoded
+from matching.normalize import is_country
 from scoring.comparators import (
     NULL,
     NameLevels,
@@ -309,11 +310,27 @@ def _place_levels(sim: TokenSimilarity, a: np.ndarray, b: np.ndarray) -> np.ndar
     another one-level path) is a country, or a place nobody can tell apart: neutral.
     """
     levels = compare_place(sim, a, b)
-    depth = np.minimum((a != PAD).sum(axis=1), (b != PAD).sum(axis=1))
+    depth_a, depth_b = (a != PAD).sum(axis=1), (b != PAD).sum(axis=1)
+    depth = np.minimum(depth_a, depth_b)
     rows = np.flatnonzero((depth == 1) & (levels >= 0))
     if len(rows):
         first = sim.pairwise(a[rows, :1], b[rows, :1])[:, 0, 0] >= 0.90
         levels[rows[first]] = NULL
+    # One level that agrees with nothing on the other side: a different place only
+    # where the two can be told apart. "Україна" against "Харьковская область", "El
+    # Geneina" against "Soudan > Darfour-Occidental": a country against a region, a
+    # town against a path that stops above the towns, which may well hold it.
+    for row in np.flatnonzero((depth == 1) & (levels == 0)).tolist():
+        one, other = (a[row], b[row]) if depth_a[row] == 1 else (b[row], a[row])
+        single = is_country(sim.strings[one[0]])
+        top = is_country(sim.strings[other[0]])
+        depth_other = int((other != PAD).sum())
+        if single:  # a country tells only against another country
+            neutral = not top
+        else:  # a town or region, against a country, or a path that stops above it
+            neutral = top if depth_other == 1 else depth_other == 2
+        if neutral:
+            levels[row] = NULL
     return levels
 
 

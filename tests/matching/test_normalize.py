@@ -264,6 +264,13 @@ PLACES = [
     ("Somalia > Banadir > Mogadishu", "Soomaaliya > Banaadir > Muqdisho"),
     ("DRC > North Kivu > Goma", "Democratic Republic of the Congo > Nord-Kivu > Goma"),
     ("Afghanistan > Kabul Province > Kabul", "افغانستان > ولایت کابل > کابل"),
+    # the state's form, and directions in any language and order
+    ("Republic of Sudan > North Darfur", "Sudan > Shamal Darfur"),
+    ("Sudan > North Darfur", "Soudan > Darfour-Nord"),
+    ("República de Honduras > Cortés", "Honduras > Cortes"),
+    ("DR Congo > North Kivu", "RDC > Kivu Kaskazini"),
+    ("Federal Republic of Somalia > Lower Shabelle", "Soomaaliya > Shabeellaha Hoose"),
+    ("State of Eritrea > Gash-Barka", "Eritrea > Zoba Gash-Barka"),
 ]
 
 
@@ -278,6 +285,9 @@ def test_place_levels_shape() -> None:
     assert place_levels("Ukraine > Kyiv Oblast > Kyiv") == place_levels("Ukraine > Kyiv")
     assert place_levels("Ukraine > Kharkiv") != place_levels("Ukraine > Kherson")
     assert place_levels("Syria") != place_levels("Zaire")  # short keys meet only by spelling
+    assert place_levels("Afgooye") != place_levels("AFG")  # codes too, whatever their key
+    # without its first word, the Democratic Republic of the Congo would be the other one
+    assert place_levels("Democratic Republic of the Congo") != place_levels("Republic of Congo")
     assert place_levels(None) == place_levels("") == place_levels(" > Oblast > ") == []
 
 

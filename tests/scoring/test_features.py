@@ -62,6 +62,17 @@ def test_a_place_given_only_as_its_country_is_neutral() -> None:
     assert other["origin"] == 1  # both say more than the country, and only it agrees
 
 
+def test_one_level_that_cannot_be_told_apart_from_the_other_path_is_neutral() -> None:
+    def origin(a: str, b: str) -> int:
+        return _levels(trace(place_of_origin=a), case(place_of_origin=b))["origin"]
+
+    assert origin("Україна", "Харьковская область") == NULL  # a country, a region
+    assert origin("El Geneina", "Soudan > Darfour-Occidental") == NULL  # may lie within
+    assert origin("Syria", "Iraq > Duhok") == 0  # two countries
+    assert origin("Aleppo", "Homs") == 0  # two towns
+    assert origin("Izium", "Ukraine > Kharkiv Oblast > Kupiansk") == 0  # the town is named
+
+
 def test_relatives_share_the_family_features_of_a_match() -> None:
     """After fitting, the relatives class is m on family features and u on the child's."""
     encoder = Encoder()
