@@ -509,7 +509,8 @@ def _readings(word: str) -> list[str]:
     Abdi); Slavic and German romanisations write the y-glide as j (Julija = Yuliya);
     French writes sh as ch and w as ou (Aicha, Rachid, Marouane), German and Polish
     write kh as ch (Charkiw, Chaled) and v as w even before a consonant
-    (Schewtschenko, where English reads the w of Shawkat as a vowel).
+    (Schewtschenko, where English reads the w of Shawkat as a vowel); Turkish,
+    Persian and Somali write the th and dh of Arabic ones as s and z (Osman, Kazem).
     """
     out = []
     if "x" in word or ("c" in word and "ch" not in word and "ck" not in word):
@@ -519,6 +520,13 @@ def _readings(word: str) -> list[str]:
     if "ch" in word and "sch" not in word and "tch" not in word:
         out.append(word.replace("ch", "sh"))
         out.append(word.replace("ch", "kh"))
+    # Arabic ث and ذ/ض are th and dh in English and Arabic romanisation, s and z in
+    # Turkish, Persian, Urdu, Somali and Bengali ones: Othman is Osman and Cismaan,
+    # Kadhim is Kazem, Ramadhan Ramazan
+    if "th" in word:
+        out.append(word.replace("th", "s"))
+    if "dh" in word:
+        out.append(word.replace("dh", "z"))
     if "ou" in word:
         ou = _OU_W.sub("w", word)
         if ou != word:

@@ -283,6 +283,26 @@ class TokenSimilarity:
                 )
                 best[rows] = np.maximum(best[rows], found)
                 alike[rows] |= key[rows] == self._own_key[y[rows]]
+        # both read another way: Somali Cismaan (ismaan) and Arabic Othman (osman)
+        both = np.flatnonzero(self._has_reading[first] & self._has_reading[second])
+        x, y = first[both], second[both]
+        for slot_x in range(_SLOTS if len(both) else 0):
+            key_x, begins_x = self._reading_key[x, slot_x], self._reading_begins[x, slot_x]
+            for slot_y in range(_SLOTS):
+                key_y = self._reading_key[y, slot_y]
+                at = np.flatnonzero(
+                    (key_x >= 0) & (key_y >= 0) & (begins_x == self._reading_begins[y, slot_y])
+                )
+                if not len(at):
+                    continue
+                found = cpdist(
+                    self._reading[x[at], slot_x],
+                    self._reading[y[at], slot_y],
+                    scorer=JaroWinkler.normalized_similarity,
+                    workers=1,
+                )
+                best[both[at]] = np.maximum(best[both[at]], found)
+                alike[both[at]] |= key_x[at] == key_y[at]
         best = best.astype(np.float32)
         return np.where(alike, -best, best)
 

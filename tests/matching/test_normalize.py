@@ -88,6 +88,8 @@ SAME_UNDER_A_READING = [
     ("Charkiw", "Kharkiv"),  # Polish/German ch
     ("Marouane", "Marwan"),  # French ou
     ("Schewtschenko", "Shevchenko"),  # German w before a consonant
+    ("Osman", "Othman"),  # Arabic th, Turkish s
+    ("Ramazan", "Ramadhan"),  # Arabic dh, Persian z
 ]
 
 

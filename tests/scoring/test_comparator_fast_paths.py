@@ -83,6 +83,11 @@ class ReferenceSimilarity:
                 if reading[0] == other[0] or (reading[0] in "aeiou" and other[0] in "aeiou"):
                     best = max(best, JaroWinkler.normalized_similarity(reading, other))
                     alike = alike or skeleton(reading) == skeleton(other)
+        for first in readings(self.strings[x]):  # both read another way
+            for second in readings(self.strings[y]):
+                if first[0] == second[0] or (first[0] in "aeiou" and second[0] in "aeiou"):
+                    best = max(best, JaroWinkler.normalized_similarity(first, second))
+                    alike = alike or skeleton(first) == skeleton(second)
         return np.float32(best), alike
 
     def same_key(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
