@@ -8,7 +8,7 @@ import numpy as np
 from rapidfuzz.distance import OSA
 
 from matching.encode import PAD, Encoded
-from matching.normalize import is_country
+from matching.normalize import is_country, nickname_canonicals, skeleton
 from scoring.comparators import (
     NULL,
     NameLevels,
@@ -274,25 +274,44 @@ def _given_names_conflict(
     if not len(rows):
         return conflict
     tr, cr = t[rows], c[rows]
-    t_nick, c_nick = traces.nick[tr], cases.nick[cr]
-    nickname = (
-        sim.same_key(t_nick, cases.names[cr]).any(axis=(1, 2))
-        | sim.same_key(traces.names[tr], c_nick).any(axis=(1, 2))
-        | sim.same_key(t_nick, c_nick).any(axis=(1, 2))
-    )
     given_t, given_c = t_given[rows], c_given[rows]
     t_words = _unexplained(sim, given_t, cases.names[cr])
     c_words = _unexplained(sim, given_c, traces.names[tr])
     differs = t_words.any(axis=1) & c_words.any(axis=1)
-    # the few rows left: is what differs only a join of two words?
+    # the few rows left: is what differs only a join of two words, or a nickname?
     check = np.flatnonzero(differs)
     if len(check):
         joined = _joins_only(sim, given_t[check], t_words[check]) | _joins_only(
             sim, given_c[check], c_words[check]
         )
         differs[check[joined]] = False
-    conflict[rows] = differs & ~nickname
+        check = check[~joined]
+        strings = sim.strings
+        for row in check.tolist():
+            mine = [strings[w] for w in given_t[row][t_words[row]]]
+            theirs = [strings[w] for w in given_c[row][c_words[row]]]
+            if _nickname_related(mine, theirs):
+                differs[row] = False
+    conflict[rows] = differs
     return conflict
+
+
+def _nickname_related(words: list[str], others: list[str]) -> bool:
+    """Whether a word of one list is a nickname or other-language form of one of the
+    others (Sasha and Oleksandra: both stand for one name).
+
+    Only the words that differ are looked at: Jean-Pierre and Jean-Claude both hold
+    Jean, whose Spanish form is Juan, and that says nothing about Pierre and Claude.
+    """
+
+    def forms(items: list[str]) -> set[str]:
+        return {
+            skeleton(form)
+            for item in items
+            for form in nickname_canonicals(item, by_skeleton=False) | {item}
+        }
+
+    return bool(forms(words) & forms(others))
 
 
 def _same_path(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -178,6 +178,17 @@ def test_a_surname_in_the_given_name_field_is_no_conflict() -> None:
     assert levels["given_name"] == 4
 
 
+def test_compound_given_names_sharing_a_word_differ_unless_the_rest_is_a_nickname() -> None:
+    """Jean-Pierre is not his brother Jean-Claude, though both are Jean (and Jean's
+    Spanish form is Juan on both sides); Sasha Viktorivna is Oleksandra Viktorivna."""
+    brothers = _levels(trace(given_name="Jean-Pierre"), case(given_name="Jean-Claude"))
+    assert brothers["given_name"] == 0
+    same = _levels(
+        trace(given_name="Sasha Viktorivna"), case(given_name="Oleksandra Viktorivna")
+    )
+    assert same["given_name"] > 0
+
+
 def test_one_place_given_twice_on_both_sides_counts_once() -> None:
     """Origin and separation place the same town on both records: one agreement, not two."""
     town = "Sudan > North Darfur > Tawila"
