@@ -183,9 +183,7 @@ def test_compound_given_names_sharing_a_word_differ_unless_the_rest_is_a_nicknam
     Spanish form is Juan on both sides); Sasha Viktorivna is Oleksandra Viktorivna."""
     brothers = _levels(trace(given_name="Jean-Pierre"), case(given_name="Jean-Claude"))
     assert brothers["given_name"] == 0
-    same = _levels(
-        trace(given_name="Sasha Viktorivna"), case(given_name="Oleksandra Viktorivna")
-    )
+    same = _levels(trace(given_name="Sasha Viktorivna"), case(given_name="Oleksandra Viktorivna"))
     assert same["given_name"] > 0
 
 
