@@ -510,7 +510,8 @@ def _readings(word: str) -> list[str]:
     French writes sh as ch and w as ou (Aicha, Rachid, Marouane), German and Polish
     write kh as ch (Charkiw, Chaled) and v as w even before a consonant
     (Schewtschenko, where English reads the w of Shawkat as a vowel); Turkish,
-    Persian and Somali write the th and dh of Arabic ones as s and z (Osman, Kazem).
+    Persian and Somali write the th and dh of Arabic ones as s and z (Osman, Kazem),
+    and Persian the q of ق as gh (Ghasem).
     """
     out = []
     if "x" in word or ("c" in word and "ch" not in word and "ck" not in word):
@@ -527,6 +528,9 @@ def _readings(word: str) -> list[str]:
         out.append(word.replace("th", "s"))
     if "dh" in word:
         out.append(word.replace("dh", "z"))
+    # Persian writes ق as gh, as it does غ: Ghasem and Abdolghader are Qasem, Abdulqader
+    if "gh" in word:
+        out.append(word.replace("gh", "q"))
     if "ou" in word:
         ou = _OU_W.sub("w", word)
         if ou != word:

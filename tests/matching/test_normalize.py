@@ -90,6 +90,7 @@ SAME_UNDER_A_READING = [
     ("Schewtschenko", "Shevchenko"),  # German w before a consonant
     ("Osman", "Othman"),  # Arabic th, Turkish s
     ("Ramazan", "Ramadhan"),  # Arabic dh, Persian z
+    ("Ghasem", "Qasem"),  # Persian gh for q
 ]
 
 

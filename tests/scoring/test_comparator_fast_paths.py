@@ -35,11 +35,13 @@ WORDS = [
     "cali", "ali", "maxamed", "xasan", "julija", "yuliya", "aicha", "aisha", "jamal", "amal",
     # one skeleton, told apart by the vowels written (mhmd is محمد, mhmud محمود)
     "mahmoud", "mhmd", "mhmud",
+    # Abd al- compounds: as alike as what follows the prefix
+    "abdalah", "abdalaziz", "abdalahi",
 ]  # fmt: skip
 # a skeleton key per word: transliterations share one (what Vocabulary.key_of holds)
 KEYS = [
     0, 0, 0, 3, 3, 3, 6, 6, 6, 9, 10, 11, 11, 13, 14, 15, 15, 17, 18, 19, 20, 21, 21, 3,
-    24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 6, 6, 6,
+    24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 6, 6, 6, 37, 38, 37,
 ]  # fmt: skip
 
 
@@ -69,8 +71,13 @@ class ReferenceSimilarity:
             for index, x, y in zip(
                 np.flatnonzero(todo.ravel()), left[todo], right[todo], strict=True
             ):
-                similarity, _ = self._read(int(x), int(y))
-                out.ravel()[index] = max(out.ravel()[index], similarity)
+                similarity, alike = self._read(int(x), int(y))
+                value = max(out.ravel()[index], similarity)
+                first, second = self.strings[x], self.strings[y]
+                compound = all(w.startswith("abdal") and len(w) >= 7 for w in (first, second))
+                if compound and not alike:
+                    value = min(value, JaroWinkler.normalized_similarity(first[5:], second[5:]))
+                out.ravel()[index] = value
         return out
 
     def _read(self, x: int, y: int) -> tuple[float, bool]:
