@@ -23,7 +23,7 @@ from matching.candidates import (
     generate,
 )
 from matching.encode import PAD, Encoded, Encoder
-from scoring.comparators import NULL, TokenSimilarity
+from scoring.comparators import NULL, TokenSimilarity, compare_name_part
 from scoring.explain import explain
 from scoring.features import (
     FEATURE_INDEX,
@@ -108,6 +108,12 @@ def child_identity_agrees(levels: np.ndarray) -> np.ndarray:
 
 SHARED_DOCUMENT = len(FEATURES[FEATURE_INDEX["documents"]].levels) - 1
 SAME_CHILD = 0.99  # pairwise probability above which two cases are one child
+
+
+def _both_ways(forward: np.ndarray, backward: np.ndarray) -> np.ndarray:
+    """The weaker of two name levels where both are known, else the known one."""
+    both = (forward != NULL) & (backward != NULL)
+    return np.where(both, np.minimum(forward, backward), np.maximum(forward, backward))
 
 
 def _bits(probability: float) -> float:
@@ -294,6 +300,11 @@ class Matcher:
         docs = FEATURE_INDEX["documents"]
         levels = comparison.levels.copy()
         levels[levels[:, docs] == 0, docs] = NULL
+        # a trace's family name is sought among all of a case's names (fields get
+        # swapped); two registrations of one child must agree both ways round: Somali
+        # Cabdullaahi | Cabdullaahi (son of Cabdullaahi) finds his own name in
+        # Cabdullaahi | Maxamed Guuleed, whose family name is not found in his
+        levels[:, 1] = _both_ways(levels[:, 1], self._family_levels(case_rows[b], case_rows[a]))
         comparison = comparison.with_levels(levels)
         # the model itself decides whether two registrations are one child
         alike = self.model.score(comparison, self.tf).probability >= SAME_CHILD
@@ -301,6 +312,14 @@ class Matcher:
         merge = alike & given_agrees
         same[b[merge]] = a[merge]
         return same
+
+    def _family_levels(self, rows: np.ndarray, others: np.ndarray) -> np.ndarray:
+        """Family names of cases `rows` sought among the names of cases `others`."""
+        none = np.full((len(rows), 1), PAD, dtype=np.int32)
+        cases = self.cases
+        return compare_name_part(
+            self.similarity, cases.family[rows], none, cases.names[others], none
+        ).levels
 
     def _cases_as_queries(self) -> Encoded:
         """Cases viewed as the query side, to compare two cases with each other."""
