@@ -152,6 +152,7 @@ class TokenSimilarity:
         self._digits = np.empty(0, dtype=bool)
         self._has_reading = np.empty(0, dtype=bool)
         self._rest = np.empty(0, dtype=object)  # what follows a compound's abd-al, else ""
+        self._length = np.empty(0, dtype=np.int32)
         # per token: how it begins, its skeleton (as an id of `_key_ids`), and in
         # `_SLOTS` columns its other readings, their skeletons and how they begin
         self._key_ids: dict[str, int] = {}
@@ -179,6 +180,7 @@ class TokenSimilarity:
                 ("_digits", bool),
                 ("_has_reading", bool),
                 ("_rest", object),
+                ("_length", np.int32),
                 ("_begins", np.int32),
                 ("_own_key", np.int64),
                 ("_reading", object),
@@ -197,6 +199,7 @@ class TokenSimilarity:
             self._keys[self._size : n] = np.arange(self._size, n)
         self._digits[self._size : n] = [any(ch.isdigit() for ch in t) for t in new]
         self._rest[self._size : n] = [_compound_rest(t) for t in new]
+        self._length[self._size : n] = [len(t) for t in new]
         key_id = self._key_ids.setdefault
         for row, token in enumerate(new, start=self._size):
             own = skeleton(token) if token.islower() else token
@@ -241,6 +244,11 @@ class TokenSimilarity:
         """Whether each token holds a digit (a postcode, a house number): (P, Ka)."""
         self._refresh()
         return np.where(a != PAD, self._digits[np.maximum(a, 0)], False)
+
+    def lengths(self, a: np.ndarray) -> np.ndarray:
+        """How many letters each token has (0 for padding): (P, Ka)."""
+        self._refresh()
+        return np.where(a != PAD, self._length[np.maximum(a, 0)], 0)
 
     def same_key(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Whether tokens share a skeleton key (a transliteration of each other): (P, Ka, Kb)."""
@@ -572,6 +580,9 @@ def person_levels(similarity: np.ndarray) -> np.ndarray:
     return levels
 
 
+SHORT_PLACE = 3  # place keys this short are compared only as written
+
+
 def compare_place(sim: TokenSimilarity, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Places compared level by level: town (3), region (2), only country (1), none (0)."""
     levels = np.full(len(a), NULL, dtype=np.int8)
@@ -579,7 +590,11 @@ def compare_place(sim: TokenSimilarity, a: np.ndarray, b: np.ndarray) -> np.ndar
     if not len(rows):
         return levels
     a, b = a[rows], b[rows]
-    best = sim.pairwise(a, b).max(axis=2)  # (P, depth of a)
+    grid = sim.pairwise(a, b)
+    # keys of three letters or fewer meet only as written: one letter apart, Aleppo
+    # (ALB) and Idlib (ADLB) are 0.92 alike
+    short = np.minimum(sim.lengths(a)[:, :, None], sim.lengths(b)[:, None, :]) <= SHORT_PLACE
+    best = np.where(short & (grid < 0.999), 0.0, grid).max(axis=2)  # (P, depth of a)
     # names of places may be spelled differently; numbers (postcodes) may not
     hit = np.where(sim.has_digit(a), best >= 0.999, best >= 0.90)
     found = np.zeros(len(rows), dtype=np.int8)

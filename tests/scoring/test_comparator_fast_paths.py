@@ -176,7 +176,12 @@ def reference_person(sim, a, b):
 def reference_place(sim, a, b):
     levels = np.full(len(a), NULL, dtype=np.int8)
     present = _has(a) & _has(b)
-    best = sim.pairwise(a, b).max(axis=2)
+    grid = sim.pairwise(a, b)
+    for p, i, j in zip(*np.nonzero((a[:, :, None] != PAD) & (b[:, None, :] != PAD)), strict=True):
+        shortest = min(len(sim.strings[a[p, i]]), len(sim.strings[b[p, j]]))
+        if shortest <= 3 and grid[p, i, j] < 0.999:  # short keys meet only as written
+            grid[p, i, j] = 0.0
+    best = grid.max(axis=2)
     hit = np.where(sim.has_digit(a), best >= 0.999, best >= 0.90)
     levels[present] = 0
     depth = a.shape[1]

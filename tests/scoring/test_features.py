@@ -73,6 +73,14 @@ def test_one_level_that_cannot_be_told_apart_from_the_other_path_is_neutral() ->
     assert origin("Izium", "Ukraine > Kharkiv Oblast > Kupiansk") == 0  # the town is named
 
 
+def test_short_place_keys_meet_only_as_written() -> None:
+    # Aleppo (ALB) and Idlib (ADLB) are one letter apart: two governorates
+    levels = _levels(trace(place_of_origin="Syria > Aleppo"), case(place_of_origin="Syria > Idlib"))
+    assert levels["origin"] == 1
+    same = _levels(trace(place_of_origin="Syria > Aleppo"), case(place_of_origin="سوريا > حلب"))
+    assert same["origin"] == 2
+
+
 def test_relatives_share_the_family_features_of_a_match() -> None:
     """After fitting, the relatives class is m on family features and u on the child's."""
     encoder = Encoder()
