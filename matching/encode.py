@@ -262,12 +262,18 @@ class Encoder:
             given = _skeletons(get("given_name"))
             family = _skeletons(get("family_name"))
             others: list[str] = []
+            aliases: list[str] = []
             for other in _split_multi(get("other_names")):
-                others.extend(_skeletons(other))
+                tokens = _skeletons(other)
+                others.extend(tokens)
+                # an alias's first word is a given name; the words after it are often
+                # the chain of a father's and grandfather's names (جبريل إبراهيم ادم,
+                # Jibril son of Ibrahim son of Adam), which are no given names of his
+                aliases.extend(tokens[:1])
             own_family = set(family)
             # An alias that repeats the child's own family name says nothing about the
             # given name: keep it out, or a sibling would agree on it.
-            other_given = [t for t in others if not any(_similar(t, f) for f in own_family)]
+            other_given = [t for t in aliases if not any(_similar(t, f) for f in own_family)]
             given_side = _unique(given + other_given) or ([] if family else [])
             names = _unique(given + family + others)
             nick: list[str] = []

@@ -81,6 +81,16 @@ def test_short_place_keys_meet_only_as_written() -> None:
     assert same["origin"] == 2
 
 
+def test_only_an_aliass_first_word_is_a_given_name() -> None:
+    """Other names often give the child's whole name again: "Hanna Ivanova" is Anna
+    Ivanova, and its join (hannaivanova) is no given name that differs from Андреевна."""
+    levels = _levels(
+        trace(given_name="Анна Андреевна"),
+        case(given_name="Анна", family_name="Иванова", other_names="Hanna Ivanova"),
+    )
+    assert levels["given_name"] == 4
+
+
 def test_relatives_share_the_family_features_of_a_match() -> None:
     """After fitting, the relatives class is m on family features and u on the child's."""
     encoder = Encoder()
