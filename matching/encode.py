@@ -21,6 +21,7 @@ import numpy as np
 from case_store.records import parse_age, parse_bool, parse_date, parse_status
 from matching.normalize import (
     fold,
+    fused_particle,
     name_tokens,
     nickname_canonicals,
     parse_sex,
@@ -92,6 +93,15 @@ def _name_skeletons(text: str) -> tuple[str, ...]:
     tokens = [t for t in name_tokens(text) if t]
     joined = [a + b for a, b in zip(tokens, tokens[1:], strict=False)]
     return tuple(_unique(tokens + joined))
+
+
+def _fused_across(given: str | None, family: str | None) -> str | None:
+    """Kabir | Ullah, Nasir | Uddin: the one name written across the two fields."""
+    words = name_tokens(family or "")
+    if not words or not given:
+        return None
+    before = name_tokens(given)
+    return fused_particle(before[-1], words[0]) if before else None
 
 
 def _unique(items: Iterable[str]) -> list[str]:
@@ -261,6 +271,9 @@ class Encoder:
             get = record.get
             given = _skeletons(get("given_name"))
             family = _skeletons(get("family_name"))
+            fused = _fused_across(get("given_name"), get("family_name"))
+            if fused:
+                given = _unique([*given, fused])
             others: list[str] = []
             aliases: list[str] = []
             for other in _split_multi(get("other_names")):

@@ -44,6 +44,7 @@ from anyascii import anyascii
 
 __all__ = [
     "fold",
+    "fused_particle",
     "is_country",
     "name_forms",
     "name_keys",
@@ -729,6 +730,22 @@ def name_tokens(text: str) -> list[str]:
     `Bin` is kept: `Bin Laden` -> ['binladen']); `García y López` -> ['garcia', 'lopez'].
     """
     return list(_tokenize(text)[0]) if text else []
+
+
+def fused_particle(previous: str, word: str) -> str | None:
+    """The one token `previous` and `word` make when `word` is Allah or al-Din written
+    apart (name tokens: `kabir`, `ullah` -> `kabirallah`), else None.
+
+    Within one field `name_tokens` fuses them; a record that writes Kabir in the given
+    name and Ullah in the family name splits what another writes as Kabir Ullah.
+    """
+    if not previous or not word:
+        return None
+    if word in _ALLAH:
+        return _canonical_word(previous + "allah")
+    if _DIN_ALONE.fullmatch(word):
+        return _canonical_word(previous + "aldin")
+    return None
 
 
 def name_keys(text: str) -> list[str]:

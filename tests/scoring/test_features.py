@@ -91,6 +91,26 @@ def test_only_an_aliass_first_word_is_a_given_name() -> None:
     assert levels["given_name"] == 4
 
 
+def test_a_name_written_across_the_two_fields_is_one_name() -> None:
+    """Kabir Ullah is registered as Kabir | Ullah; his brother Rafiq | Ullah is not him."""
+    assert (
+        _levels(trace(given_name="Kabir Ullah"), case(given_name="Kabir", family_name="Ullah"))[
+            "given_name"
+        ]
+        == 4
+    )
+    brother = _levels(
+        trace(given_name="Kabir Ullah"), case(given_name="Rafiq", family_name="Ullah")
+    )
+    assert brother["given_name"] <= 1
+    assert (
+        _levels(trace(given_name="Nasir Uddin"), case(given_name="Nasir", family_name="Uddin"))[
+            "given_name"
+        ]
+        == 4
+    )
+
+
 def test_relatives_share_the_family_features_of_a_match() -> None:
     """After fitting, the relatives class is m on family features and u on the child's."""
     encoder = Encoder()
