@@ -655,10 +655,15 @@ def _is_article(word: str, following: str) -> bool:
     )
 
 
+# Written abbreviations of a name, read as the name: Md. (Bengali মোঃ), Mhd (Syria),
+# Mohd and Muhd (Malaysia, South Asia) are Mohammed in a father's name as in a child's.
+_ABBREVIATIONS = {"md": "mohammed", "mhd": "mohammed", "mohd": "mohammed", "muhd": "mohammed"}
+
+
 @lru_cache(maxsize=_CACHE)
 def _tokenize(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Merged tokens, and the bare names that particles were merged onto."""
-    words = _fold(text).split() if text else []
+    words = [_ABBREVIATIONS.get(w, w) for w in _fold(text).split()] if text else []
     out: list[str] = []
     bare: list[str] = []
     i, n = 0, len(words)

@@ -172,6 +172,9 @@ TOKENS = [
     ("Ar-Rashid", ["alrashid"]),
     ("Nasr ad-Din", ["nasraldin"]),
     ("Ed Davis", ["ed", "davis"]),
+    ("Md. Alam", ["mohammed", "alam"]),  # written abbreviations of Mohammed
+    ("Mhd Al-Hassan", ["mohammed", "alhassan"]),
+    ("মোঃ রশিদ", ["mohammed", "rashid"]),
     ("", []),
 ]
 
