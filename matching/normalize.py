@@ -658,11 +658,16 @@ def _is_article(word: str, following: str) -> bool:
 # Written abbreviations of a name, read as the name: Md. (Bengali মোঃ), Mhd (Syria),
 # Mohd and Muhd (Malaysia, South Asia) are Mohammed in a father's name as in a child's.
 _ABBREVIATIONS = {"md": "mohammed", "mhd": "mohammed", "mohd": "mohammed", "muhd": "mohammed"}
+# "Zahra d/o Mohammad", "Omid s/o Karim", "Fatima w/o Ali" (South Asian and Afghan
+# registrations): the link is no word of a name, and its letters took a parent's slots.
+_RELATION_LINK = re.compile(r"(?<![^\W\d_])[sdwSDW]\s*/\s*[oO](?![^\W\d_])")
 
 
 @lru_cache(maxsize=_CACHE)
 def _tokenize(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Merged tokens, and the bare names that particles were merged onto."""
+    if text:
+        text = _RELATION_LINK.sub(" ", text)
     words = [_ABBREVIATIONS.get(w, w) for w in _fold(text).split()] if text else []
     out: list[str] = []
     bare: list[str] = []

@@ -175,6 +175,8 @@ TOKENS = [
     ("Md. Alam", ["mohammed", "alam"]),  # written abbreviations of Mohammed
     ("Mhd Al-Hassan", ["mohammed", "alhassan"]),
     ("মোঃ রশিদ", ["mohammed", "rashid"]),
+    ("Mohammad s/o Ali Reza", ["mohammad", "ali", "reza"]),  # a relation's link
+    ("Maryam D/O Ehsan", ["maryam", "ehsan"]),
     ("", []),
 ]
 
