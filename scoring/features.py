@@ -339,17 +339,19 @@ def _place_levels(sim: TokenSimilarity, a: np.ndarray, b: np.ndarray) -> np.ndar
     # where the two can be told apart. "Україна" against "Харьковская область", "El
     # Geneina" against "Soudan > Darfour-Occidental": a country against a region, a
     # town against a path that stops above the towns, which may well hold it.
-    for row in np.flatnonzero((depth == 1) & (levels == 0)).tolist():
-        one, other = (a[row], b[row]) if depth_a[row] == 1 else (b[row], a[row])
-        single = is_country(sim.strings[one[0]])
-        top = is_country(sim.strings[other[0]])
-        depth_other = int((other != PAD).sum())
-        if single:  # a country tells only against another country
-            neutral = not top
-        else:  # a town or region, against a country, or a path that stops above it
-            neutral = top if depth_other == 1 else depth_other == 2
-        if neutral:
-            levels[row] = NULL
+    rows = np.flatnonzero((depth == 1) & (levels == 0))
+    if len(rows):
+        a_single = depth_a[rows] == 1
+        one = np.where(a_single, a[rows, 0], b[rows, 0])
+        other = np.where(a_single[:, None], b[rows], a[rows])
+        depth_other = (other != PAD).sum(axis=1)
+        tokens, inverse = np.unique(np.concatenate([one, other[:, 0]]), return_inverse=True)
+        country = np.array([is_country(sim.strings[t]) for t in tokens.tolist()])[inverse]
+        single, top = country[: len(rows)], country[len(rows) :]
+        # a country tells only against another country; a town or region neither
+        # against a country nor against a path that stops above it
+        neutral = np.where(single, ~top, np.where(depth_other == 1, top, depth_other == 2))
+        levels[rows[neutral]] = NULL
     return levels
 
 
