@@ -297,8 +297,8 @@ def fold(text: str) -> str:
     """Text to lowercase ASCII words separated by single spaces, in any script.
 
     NFKC, casefold, own Cyrillic, Arabic-script and Bengali/Devanagari tables,
-    anyascii for the rest,
-    diacritics stripped, apostrophes dropped inside words, other punctuation a space.
+    anyascii for the rest, diacritics stripped, apostrophes dropped inside words,
+    other punctuation a space.
     Never raises; idempotent.
     """
     if not text:
@@ -716,9 +716,9 @@ def _tokenize(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
             if w in _CONJUNCTIONS and out:
                 i += 1
                 continue
-        if out and (w in _ALLAH or _DIN_ALONE.fullmatch(w)):
-            suffix = "allah" if w in _ALLAH else "aldin"
-            out[-1] = _canonical_word(out[-1] + suffix)
+        fused = fused_particle(out[-1], w) if out else None
+        if fused:
+            out[-1] = fused
             i += 1
             continue
         out.append(_canonical_word(w))
@@ -944,8 +944,8 @@ def _place_directions() -> dict[str, str]:
 # of Eritrea": the state's form is no part of the country's name. Democratic Republic
 # of the Congo keeps its words: without them it would be the other Congo.
 _STATE_FORM = re.compile(
-    r"^(?:the )?(?:(?:federal|federative|islamic|united|bolivarian|arab|plurinational"
-    r"|federale|federal|islamica|islamique|bolivariana) )*"
+    r"^(?:the )?(?:(?:federal|federative|federale|islamic|islamica|islamique|united"
+    r"|bolivarian|bolivariana|arab|plurinational) )*"
     r"(?:republic|republica|republique|state|kingdom|sultanate|emirate|estado|etat)"
     r" (?:of|de|du|d|del)(?: (?:the|la|le|l))? (?=\S)"
 )
@@ -964,11 +964,10 @@ def _place_words(level: str) -> list[str]:
         kept.append(w)
     if _ARABIC.search(level):
         kept = [_strip_article(w) if w.startswith("al") else w for w in kept]
-    if len(kept) > 1:
-        # Nord-Kivu, Kivu Kaskazini: the direction first, in one language
-        toward = [directions[w] for w in kept if w in directions]
-        kept = toward + [w for w in kept if w not in directions]
-    return kept
+    # Nord-Kivu, Kivu Kaskazini: the direction first, in one language (Nord alone, a
+    # Haitian department, is North too)
+    toward = [directions[w] for w in kept if w in directions]
+    return toward + [w for w in kept if w not in directions]
 
 
 _CODE = re.compile("[A-Z]{2,3}")

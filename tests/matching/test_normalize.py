@@ -279,6 +279,7 @@ PLACES = [
     ("DR Congo > North Kivu", "RDC > Kivu Kaskazini"),
     ("Federal Republic of Somalia > Lower Shabelle", "Soomaaliya > Shabeellaha Hoose"),
     ("State of Eritrea > Gash-Barka", "Eritrea > Zoba Gash-Barka"),
+    ("Haiti > Nord", "Haiti > North"),  # a direction alone is a level's whole name
 ]
 
 
