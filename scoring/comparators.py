@@ -9,6 +9,9 @@ each comparator is what the review page shows beside its verdict.
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +20,7 @@ from rapidfuzz.process import cpdist
 
 from matching.encode import PAD, YEAR
 from matching.normalize import readings, skeleton, vowels_agree
+from scoring import kernels
 
 NULL = np.int8(-1)
 
@@ -27,14 +31,15 @@ class PairCache:
     A re-score meets the same pairs of names again and again (a trace's candidates
     share surnames, every chunk of traces meets the same common names), and finding
     the distinct pairs of each batch by sorting cost more than the string metric.
-    Keys are `a << 32 | b` of two token ids; lookups and inserts are vectorised
-    linear probing (Fibonacci hashing, load at most one half). The table doubles up
-    to `max_slots` and then stops taking pairs: those are computed on every call,
-    which is only slower, so memory stays bounded in a long-running service.
+    Keys are `a << 32 | b` of two token ids (`kernels.pair_key`: the smaller first for
+    similarities, which are symmetric); lookups and inserts are compiled linear
+    probing (`scoring.kernels`: Fibonacci hashing, load at most one half). The table
+    doubles up to `max_slots` and then stops taking pairs: those are computed on
+    every call, which is only slower, so memory stays bounded in a long-running
+    service.
     """
 
-    _EMPTY = -1  # keys are non-negative
-    _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+    _EMPTY = kernels.EMPTY
 
     def __init__(self, slots: int = 1 << 16, max_slots: int = 1 << 24) -> None:
         self.max_slots = max(max_slots, slots)
@@ -42,35 +47,24 @@ class PairCache:
         self._allocate(slots)
 
     def _allocate(self, slots: int) -> None:
-        self._bits = max(slots, 2).bit_length() - 1  # a shift by 64 is undefined
-        self.keys = np.full(1 << self._bits, self._EMPTY, dtype=np.int64)
-        self.values = np.zeros(1 << self._bits, dtype=np.float32)
+        self.bits = max(slots, 2).bit_length() - 1  # a shift by 64 is undefined
+        # key and value side by side (`kernels.VALUE`); `keys` and `values` are views
+        self._table = np.full(2 << self.bits, self._EMPTY, dtype=np.int64)
+        self._table[1::2] = 0
+        self._floats = self._table.view(np.float32)
+        self.keys = self._table[0::2]
+        self.values = self._floats[kernels.VALUE_AT :: kernels.VALUE]
 
     def __len__(self) -> int:
         return self.count
 
-    def _home(self, keys: np.ndarray) -> np.ndarray:
-        shift = np.uint64(64 - self._bits)
-        return ((keys.astype(np.uint64) * self._MULTIPLIER) >> shift).astype(np.int64)
-
     def find(self, keys: np.ndarray) -> np.ndarray:
         """The slot holding each key, -1 where the key is not stored."""
-        found = np.full(len(keys), -1, dtype=np.int64)
-        slot = self._home(keys)
-        pending = np.arange(len(keys))
-        mask = len(self.keys) - 1
-        while len(pending):
-            at = slot[pending]
-            stored = self.keys[at]
-            hit = stored == keys[pending]
-            found[pending[hit]] = at[hit]
-            probe_on = ~hit & (stored != self._EMPTY)
-            pending = pending[probe_on]
-            slot[pending] = (at[probe_on] + 1) & mask
-        return found
+        return kernels.find(self._table, keys.astype(np.int64, copy=False), self.bits)
 
-    def insert(self, keys: np.ndarray, values: np.ndarray) -> None:
-        """Store distinct keys that are not stored yet (as many as the bound allows)."""
+    def insert(self, keys: np.ndarray, values: np.ndarray) -> int:
+        """Store distinct keys that are not stored yet (as many as the bound allows);
+        returns how many it took."""
         if self.count + len(keys) > len(self.keys) // 2:
             slots = len(self.keys)
             while self.count + len(keys) > slots // 2 and slots < self.max_slots:
@@ -81,26 +75,27 @@ class PairCache:
                 self._allocate(slots)
                 self.count = 0
                 self._place(old_keys, old_values)
-            room = max(len(self.keys) // 2 - self.count, 0)
-            keys, values = keys[:room], values[:room]
-        self._place(keys, values)
+        return self._place(keys, values)
 
-    def _place(self, keys: np.ndarray, values: np.ndarray) -> None:
-        slot = self._home(keys)
-        pending = np.arange(len(keys))
-        mask = len(self.keys) - 1
-        while len(pending):
-            at = slot[pending]
-            free = self.keys[at] == self._EMPTY
-            # keys wanting the same free slot all write it; one of them (distinct
-            # keys) is there afterwards and has its place, the others probe on
-            self.keys[at[free]] = keys[pending[free]]
-            placed = free & (self.keys[at] == keys[pending])
-            self.values[at[placed]] = values[pending[placed]]
-            pending, at = pending[~placed], at[~placed]
-            slot[pending] = (at + 1) & mask
-        self.count += len(keys)
+    def tables(self) -> tuple[np.ndarray, np.ndarray, int]:
+        """What the compiled lookups read: the table, its float32 view and its bits."""
+        return self._table, self._floats, self.bits
 
+    def _place(self, keys: np.ndarray, values: np.ndarray) -> int:
+        room = max(len(self.keys) // 2 - self.count, 0)
+        added = kernels.place(
+            self._table,
+            self._floats,
+            keys.astype(np.int64, copy=False),
+            values.astype(np.float32, copy=False),
+            self.bits,
+            room,
+        )
+        self.count += added
+        return added
+
+
+_EMPTY_TABLE = PairCache(slots=2, max_slots=2)  # a side table that holds nothing
 
 _VOWELS = frozenset("aeiou")
 _SLOTS = 6  # readings kept per token (`matching.normalize._readings` makes at most six)
@@ -144,8 +139,12 @@ class TokenSimilarity:
         self.strings = strings
         self._key_list = key_of
         self._cache = cache if cache is not None else PairCache()
-        self._twin: TokenSimilarity | None = None
-        self._vowels: dict[tuple[int, int], int] = {}  # `vowels_agree`, bounded below
+        # pairs computed while the caches are shared read-only (`views`), or refused
+        # by their bound: per kind ("sims", "vowels"), merged or dropped afterwards
+        self._frozen = False
+        self._side: dict[str, PairCache] = {}
+        # `vowels_agree` of token pairs (1, 0, -1 as float32), bounded like the similarities
+        self._vowels = PairCache(slots=1 << 10, max_slots=1 << 22)
         self._size = 0
         self._array = np.empty(0, dtype=object)
         self._keys = np.empty(0, dtype=np.int64)
@@ -216,29 +215,108 @@ class TokenSimilarity:
                 self._reading_begins[row, slot] = _start(reading)
         self._size = n
 
-    def twin(self) -> TokenSimilarity:
-        """The same similarity with a cache of its own, for a second thread (the cache
-        is not safe to share); made once and kept, so its cache fills too."""
-        if self._twin is None:
-            self._twin = TokenSimilarity(self.strings, self._key_list)
-        return self._twin
+    @contextmanager
+    def views(self, count: int = 2) -> Iterator[list[TokenSimilarity]]:
+        """`count` views for as many threads, sharing this similarity's caches.
 
-    def vowels_agree(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Whether token `a[i]` and token `b[i]` write agreeing vowels (see
+        Inside, the caches are only read (a compiled lookup must not meet a table
+        being written by another thread): each view keeps the pairs it computes in
+        side tables of its own, merged into the caches on leaving. So what one thread
+        computed in one chunk is known to both in the next; with a cache each, every
+        pair was computed once per thread.
+        """
+        self._refresh()
+        views = []
+        for _ in range(count):
+            view = copy.copy(self)
+            view._frozen = True
+            view._side = {}
+            views.append(view)
+        try:
+            yield views
+        finally:
+            for view in views:
+                for kind, side in view._side.items():
+                    keys = side.keys[side.keys != PairCache._EMPTY]
+                    found = side.find(keys)
+                    self._cache_of(kind).insert(keys, side.values[found])
+
+    def _cache_of(self, kind: str) -> PairCache:
+        return self._cache if kind == "sims" else self._vowels
+
+    def _tables(self, kind: str) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray, int]:
+        """The cache of `kind` and this caller's side table, as the compiled passes read them."""
+        side = self._side.get(kind, _EMPTY_TABLE)
+        return self._cache_of(kind).tables() + side.tables()
+
+    def _forget(self) -> None:
+        """Drop the side tables of a call (outside `views`, they hold only what the
+        bounded caches refused: a long-running service must not keep them)."""
+        if not self._frozen:
+            self._side = {}
+
+    def _vowel_verdicts(self, pairs: np.ndarray) -> np.ndarray:
+        """Whether the tokens of each pair (`a << 32 | b`) write agreeing vowels (see
         `matching.normalize.vowels_agree`), for pairs that share a skeleton: 1 they
         agree, 0 they do not, -1 the letters do not line up."""
-        out = np.zeros(len(a), dtype=np.int8)
-        cache = self._vowels
-        if len(cache) > 1_000_000:  # a long-running service meets ever new pairs
-            cache.clear()
-        for i, (x, y) in enumerate(zip(a.tolist(), b.tolist(), strict=True)):
-            found = cache.get((x, y))
-            if found is None:
-                agree = vowels_agree(self.strings[x], self.strings[y])
-                found = -1 if agree is None else int(agree)
-                cache[(x, y)] = found
-            out[i] = found
+        strings = self.strings
+        out = np.empty(len(pairs), dtype=np.float32)
+        for i, pair in enumerate(pairs.tolist()):
+            agree = vowels_agree(strings[pair >> 32], strings[pair & 0xFFFFFFFF])
+            out[i] = -1 if agree is None else int(agree)
         return out
+
+    def _remember(self, kind: str, keys: np.ndarray, values: np.ndarray) -> None:
+        """Store computed pairs (distinct, not stored yet) in the cache of `kind`, or
+        in the side table where the cache is shared or refuses them, so the compiled
+        pass that asked finds every pair."""
+        if not self._frozen and self._cache_of(kind).insert(keys, values) == len(keys):
+            return
+        if kind not in self._side:
+            self._side[kind] = PairCache(slots=2, max_slots=1 << 40)
+        self._side[kind].insert(keys, values)
+
+    def name_part_levels(
+        self,
+        rows: np.ndarray,
+        part: np.ndarray,
+        part_nick: np.ndarray,
+        other: np.ndarray,
+        other_nick: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """`compare_name_part` of `rows` (each with tokens on both sides): levels and
+        the part's tokens that agreed exactly, (P,) and (P, Ka), for every row of
+        `part` (rows not asked for are NULL and PAD).
+
+        The compiled pass reads similarities and vowel verdicts from the caches; the
+        rows that met a pair not cached yet are passed again once it is computed.
+        """
+        self._refresh()
+        levels = np.full(len(part), NULL, dtype=np.int8)
+        exact = np.full(part.shape, PAD, dtype=np.int32)
+        arrays = [
+            np.ascontiguousarray(x, dtype=np.int32) for x in (part, part_nick, other, other_nick)
+        ]
+        todo = rows.astype(np.int64)
+        while len(todo):
+            todo, want_sim, want_vowel = kernels.name_part_levels(
+                todo,
+                *arrays,
+                PAD,
+                self._keys,
+                self._tables("sims"),
+                self._tables("vowels"),
+                levels,
+                exact,
+            )
+            if len(want_sim):
+                unique = np.unique(want_sim)
+                self._remember("sims", unique, self._compute(unique))
+            if len(want_vowel):
+                unique = np.unique(want_vowel)
+                self._remember("vowels", unique, self._vowel_verdicts(unique))
+        self._forget()
+        return levels, exact
 
     def has_digit(self, a: np.ndarray) -> np.ndarray:
         """Whether each token holds a digit (a postcode, a house number): (P, Ka)."""
@@ -249,13 +327,6 @@ class TokenSimilarity:
         """How many letters each token has (0 for padding): (P, Ka)."""
         self._refresh()
         return np.where(a != PAD, self._length[np.maximum(a, 0)], 0)
-
-    def same_key(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Whether tokens share a skeleton key (a transliteration of each other): (P, Ka, Kb)."""
-        self._refresh()
-        ka = np.where(a != PAD, self._keys[np.maximum(a, 0)], -2)
-        kb = np.where(b != PAD, self._keys[np.maximum(b, 0)], -3)
-        return ka[:, :, None] == kb[:, None, :]
 
     def pairwise(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Similarity of every token of `a[p]` with every token of `b[p]`: shape (P, Ka, Kb).
@@ -268,18 +339,17 @@ class TokenSimilarity:
         """`pairwise`, and whether each pair of tokens shares a skeleton key, under
         their own spelling or a reading: both (P, Ka, Kb)."""
         self._refresh()
-        left = np.broadcast_to(a[:, :, None], (a.shape[0], a.shape[1], b.shape[1]))
-        right = np.broadcast_to(b[:, None, :], left.shape)
-        valid = (left != PAD) & (right != PAD)
-        out = np.full(left.shape, -1.0, dtype=np.float32)
-        values = self.similarities(left[valid], right[valid])
-        alike = np.signbit(values)
-        out[valid] = np.abs(values)
-        same = self.same_key(a, b)
-        if alike.any():
-            extra = np.zeros(left.shape, dtype=bool)
-            extra[valid] = alike
-            same |= extra
+        out, same, keys, at = kernels.token_grid(
+            np.ascontiguousarray(a), np.ascontiguousarray(b), PAD, self._keys, self._tables("sims")
+        )
+        if len(keys):
+            unique, inverse = np.unique(keys, return_inverse=True)
+            sims = self._compute(unique)
+            self._remember("sims", unique, sims)
+            self._forget()
+            found = sims[inverse]
+            out.reshape(-1)[at] = np.abs(found)
+            same.reshape(-1)[at] |= np.signbit(found)
         return out, same
 
     def _read(self, first: np.ndarray, second: np.ndarray, sims: np.ndarray) -> np.ndarray:
@@ -330,34 +400,42 @@ class TokenSimilarity:
     def similarities(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         """Similarity of token `left[i]` with token `right[i]` (no padding): float32,
         negated where the two share a key under a reading (see `compare`)."""
+        self._refresh()
         out = np.ones(len(left), dtype=np.float32)
         todo = np.flatnonzero(left != right)
         if not len(todo):
             return out
-        keys = (left[todo].astype(np.int64) << 32) | right[todo].astype(np.int64)
-        slots = self._cache.find(keys)
-        known = slots >= 0
-        out[todo[known]] = self._cache.values[slots[known]]
+        first, second = left[todo].astype(np.int64), right[todo].astype(np.int64)
+        keys = (np.minimum(first, second) << 32) | np.maximum(first, second)  # `pair_key`
+        found = kernels.lookup(keys, self._tables("sims"))
+        known = ~np.isnan(found)
+        out[todo[known]] = found[known]
         if known.all():
             return out
-        unknown = ~known
-        unique, inverse = np.unique(keys[unknown], return_inverse=True)
+        unique, inverse = np.unique(keys[~known], return_inverse=True)
+        sims = self._compute(unique)
+        out[todo[~known]] = sims[inverse]
+        self._remember("sims", unique, sims)
+        self._forget()
+        return out
+
+    def _compute(self, pairs: np.ndarray) -> np.ndarray:
+        """Similarities of distinct token pairs (`a << 32 | b`, a != b) not yet cached:
+        the best reading's, negated where a reading shares the other's key."""
+        first, second = pairs >> 32, pairs & 0xFFFFFFFF
         sims = cpdist(
-            self._array[unique >> 32],
-            self._array[unique & 0xFFFFFFFF],
+            self._array[first],
+            self._array[second],
             scorer=JaroWinkler.normalized_similarity,
             workers=1,
         ).astype(np.float32)
-        first, second = unique >> 32, unique & 0xFFFFFFFF
         read = np.flatnonzero(self._has_reading[first] | self._has_reading[second])
         if len(read):
             sims[read] = self._read(first[read], second[read], sims[read])
         compound = np.flatnonzero((self._rest[first] != "") & (self._rest[second] != ""))
         if len(compound):
             sims[compound] = self._compounds(first[compound], second[compound], sims[compound])
-        out[todo[unknown]] = sims[inverse]
-        self._cache.insert(unique, sims)
-        return out
+        return sims
 
     def _compounds(self, first: np.ndarray, second: np.ndarray, sims: np.ndarray) -> np.ndarray:
         """Two Abd al- compounds are as alike as what follows the Abd al-: Abdallah and
@@ -382,37 +460,6 @@ def _has(a: np.ndarray) -> np.ndarray:
     return (a != PAD).any(axis=1)
 
 
-def _trim(a: np.ndarray) -> np.ndarray:
-    """`a` without its trailing columns that hold only padding (at least one column)."""
-    used = np.flatnonzero((a != PAD).any(axis=0))
-    return a[:, : int(used[-1]) + 1] if len(used) else a[:, :1]
-
-
-def _width_groups(rows: np.ndarray, *counts: np.ndarray) -> list[np.ndarray]:
-    """`rows` split by how many tokens each side holds (1, 2-3, 4+), so that each group,
-    trimmed of its padding, is compared on a small dense grid instead of the widest."""
-    code = np.zeros(len(rows), dtype=np.int64)
-    for count in counts:
-        code = code * 3 + np.searchsorted(np.array([1, 3]), count[rows], side="right")
-    order = np.argsort(code, kind="stable")
-    code = code[order]
-    cuts = np.flatnonzero(code[1:] != code[:-1]) + 1
-    return [np.sort(rows[group]) for group in np.split(order, cuts)]
-
-
-def _any_same_key(sim: TokenSimilarity, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Whether any token of a[p] shares a skeleton key with one of b[p].
-
-    Only rows with tokens on both sides are looked at: most records have no
-    nickname, and a missing side can share nothing.
-    """
-    out = np.zeros(len(a), dtype=bool)
-    rows = np.flatnonzero(_has(a) & _has(b))
-    if len(rows):
-        out[rows] = sim.same_key(a[rows], b[rows]).any(axis=(1, 2))
-    return out
-
-
 @dataclass(frozen=True)
 class NameLevels:
     """Levels of a name comparison, and the tokens that agreed exactly: (P, width of
@@ -435,65 +482,12 @@ def compare_name_part(
     3 a nickname or other-language form of it, 2 the same sound (skeleton) or a close
     spelling (Jaro-Winkler >= 0.92), 1 a loose one (>= 0.80), 0 different.
     """
-    levels = np.full(len(part), NULL, dtype=np.int8)
-    exact_out = np.full(part.shape, PAD, dtype=part.dtype)
     count_part = (part != PAD).sum(axis=1)
     count_other = (other_names != PAD).sum(axis=1)
     # a missing side is neutral whatever the rest says: compare only the other rows
     present = np.flatnonzero((count_part > 0) & (count_other > 0))
-    for rows in _width_groups(present, count_part, count_other):
-        found, exact_token = _name_part_levels(
-            sim,
-            _trim(part[rows]),
-            _trim(part_nick[rows]),
-            _trim(other_names[rows]),
-            _trim(other_nick[rows]),
-        )
-        levels[rows] = found
-        exact_out[rows, : exact_token.shape[1]] = exact_token
-    return NameLevels(levels, exact_out)
-
-
-def _name_part_levels(
-    sim: TokenSimilarity,
-    part: np.ndarray,
-    part_nick: np.ndarray,
-    other_names: np.ndarray,
-    other_nick: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """`compare_name_part` of rows that have a name on both sides: levels, exact token."""
-    jw, same_key = sim.compare(part, other_names)
-    exact_matrix = (part[:, :, None] == other_names[:, None, :]) & (part[:, :, None] != PAD)
-    exact_matrix |= same_key & (jw >= 0.85)
-    # one skeleton, spelled far apart: the same name where the vowels each side writes
-    # agree (Mohammed, محمد), and not even the same sound where they do not (Mohammed,
-    # محمود: Mahmoud)
-    apart = np.nonzero(same_key & ~exact_matrix)
-    if len(apart[0]):
-        left = part[apart[0], apart[1]]
-        right = other_names[apart[0], apart[2]]
-        verdict = sim.vowels_agree(left, right)
-        exact_matrix[apart] = verdict == 1
-        same_key = same_key.copy()
-        same_key[apart] = verdict != 0
-    exact_any = exact_matrix.any(axis=2)
-    exact = exact_any.any(axis=1)
-    # formal names behind a nickname are compared by skeleton: Nastia gives
-    # "anastasia", which must meet "Anastasiya" written another way
-    nickname = (
-        _any_same_key(sim, part_nick, other_names)
-        | _any_same_key(sim, part, other_nick)
-        | _any_same_key(sim, part_nick, other_nick)
-    )
-    best = jw.max(axis=(1, 2))
-    sound = same_key.any(axis=(1, 2))
-    found = np.zeros(len(part), dtype=np.int8)
-    found[best >= 0.80] = 1
-    found[(best >= 0.92) | sound] = 2
-    found[nickname] = 3
-    found[exact] = 4
-    # the tokens that agreed exactly: the model looks up the rarest one's frequency
-    return found, np.where(exact_any, part, PAD)
+    levels, exact = sim.name_part_levels(present, part, part_nick, other_names, other_nick)
+    return NameLevels(levels, exact.astype(part.dtype, copy=False))
 
 
 def compare_birth(
