@@ -276,6 +276,24 @@ class TokenSimilarity:
             self._side[kind] = PairCache(slots=2, max_slots=1 << 40)
         self._side[kind].insert(keys, values)
 
+    def person_similarity(self, rows: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """`person_similarity` of `rows` (each with a name on both sides), -1 elsewhere:
+        the compiled pass, passed again over the rows that met pairs not cached yet."""
+        self._refresh()
+        out = np.full(len(a), -1.0, dtype=np.float32)
+        a = np.ascontiguousarray(a, dtype=np.int32)
+        b = np.ascontiguousarray(b, dtype=np.int32)
+        todo = rows.astype(np.int64)
+        while len(todo):
+            todo, want = kernels.person_similarity(
+                todo, a, b, PAD, self._keys, self._tables("sims"), out
+            )
+            if len(want):
+                unique = np.unique(want)
+                self._remember("sims", unique, self._compute(unique))
+        self._forget()
+        return out
+
     def name_part_levels(
         self,
         rows: np.ndarray,
@@ -527,37 +545,18 @@ def compare_sex(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def person_similarity(sim: TokenSimilarity, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Mean over a's name tokens of the best match among b's: order-free, -1 when missing.
 
-    Tokens with the same skeleton count as at least 0.95 (a transliteration)."""
-    count_a = (a != PAD).sum(axis=1)
-    count_b = (b != PAD).sum(axis=1)
-    result = np.full(len(a), -1.0, dtype=np.float32)
+    Tokens with the same skeleton count as at least 0.95 (a transliteration). The mean
+    is taken both ways round and the larger kept: a name given in part ("Rana" for
+    "Rana al-Sayed") agrees on what it says. But a partial name cannot be "the same"
+    as a full one, only similar (at most 0.96); and two names that each hold a word
+    the other has nothing like (below `DIFFERENT_WORD`) are two people, whatever else
+    they share: Mehari Tesfaye Habtom is not Mehari Tesfa Dawit (a father's chain of
+    names: another grandfather), Fatima Ali not Fatima Hassan. At most "partly
+    similar" (0.87). Computed in `scoring.kernels.person_similarity`.
+    """
     # most records name no father, caregiver or inquirer: compare only rows with both
-    rows = np.flatnonzero((count_a > 0) & (count_b > 0))
-    if not len(rows):
-        return result
-    a, b, count_a, count_b = a[rows], b[rows], count_a[rows], count_b[rows]
-    jw, same_key = sim.compare(a, b)
-    pairwise = np.where(same_key, np.maximum(jw, 0.95), jw)
-    # mean over a's tokens of their best match in b, and the other way round: a name
-    # given in part ("Rana" for "Rana al-Sayed") agrees on what it says
-    best_a = np.where(a != PAD, np.maximum(pairwise.max(axis=2), 0.0), 0.0).sum(axis=1)
-    best_b = np.where(b != PAD, np.maximum(pairwise.max(axis=1), 0.0), 0.0).sum(axis=1)
-    mean_a = best_a / np.maximum(count_a, 1)
-    mean_b = best_b / np.maximum(count_b, 1)
-    out = np.maximum(mean_a, mean_b)
-    # ... but a partial name cannot be "the same" as a full one, only similar
-    partial = count_a != count_b
-    out = np.where(partial, np.minimum(out, 0.96), out)
-    # ... and two names that each hold a word the other has nothing like are two
-    # people, whatever else they share: Mehari Tesfaye Habtom is not Mehari Tesfa
-    # Dawit (a father's chain of names: another grandfather), Fatima Ali not Fatima
-    # Hassan. At most "partly similar".
-    worst_a = np.where(a != PAD, pairwise.max(axis=2), 1.0).min(axis=1)
-    worst_b = np.where(b != PAD, pairwise.max(axis=1), 1.0).min(axis=1)
-    differ = (worst_a < DIFFERENT_WORD) & (worst_b < DIFFERENT_WORD)
-    out = np.where(differ, np.minimum(out, 0.87), out)
-    result[rows] = out
-    return result
+    rows = np.flatnonzero(_has(a) & _has(b))
+    return sim.person_similarity(rows, a, b)
 
 
 DIFFERENT_WORD = 0.70  # a word whose best match in the other name is below this differs

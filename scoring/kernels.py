@@ -28,6 +28,8 @@ MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
 # thresholds of `scoring.comparators.compare_name_part`, in float32 as numpy compares
 # a float32 array with a Python float
 SPELLED_ALIKE = np.float32(0.85)
+TRANSLITERATION = np.float32(0.95)  # `person_similarity`: tokens of one skeleton
+DIFFERENT_WORD = np.float32(0.70)  # `scoring.comparators.DIFFERENT_WORD`
 BLOCK = 256  # rows whose similarities are looked up together (`_gather`)
 CLOSE = np.float32(0.92)
 LOOSE = np.float32(0.80)
@@ -358,3 +360,87 @@ def token_grid(
             value = -value
         flat_out[where[k]] = value
     return out, same, keys[:misses], where[:misses]
+
+
+@njit(nogil=True, cache=True)
+def person_similarity(
+    rows: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    pad: int,
+    token_key: np.ndarray,
+    sims: tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray, int],
+    out: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """`scoring.comparators.person_similarity` of `rows` (names on both sides), into
+    `out`, as far as the tables allow; returns the rows left and the keys they want.
+
+    The arithmetic is numpy's, step for step (float32 sums left to right, the means
+    in float64), so that the result is the same to the last bit.
+    """
+    ka, kb = a.shape[1], b.shape[1]
+    pending = np.zeros(len(rows), dtype=np.bool_)
+    want = np.empty(len(rows) * ka * kb, dtype=np.int64)
+    n_want = 0
+    found = np.empty(BLOCK * ka * kb, dtype=np.float32)
+    row_best = np.empty(ka, dtype=np.float32)
+    col_best = np.empty(kb, dtype=np.float32)
+    for start in range(0, len(rows), BLOCK):
+        stop = min(start + BLOCK, len(rows))
+        _gather(rows[start:stop], a, b, pad, sims, found)
+        at = 0
+        for r in range(start, stop):
+            p = rows[r]
+            row_best[:] = -1.0
+            col_best[:] = -1.0
+            waiting = False
+            for i in range(ka):
+                x = a[p, i]
+                if x == pad:
+                    continue
+                for j in range(kb):
+                    y = b[p, j]
+                    if y == pad:
+                        continue
+                    alike = token_key[x] == token_key[y]
+                    if x == y:
+                        value = np.float32(1.0)
+                    else:
+                        value = found[at]
+                        at += 1
+                        if np.isnan(value):
+                            want[n_want] = pair_key(x, y)
+                            n_want += 1
+                            waiting = True
+                            continue
+                        if np.signbit(value):
+                            alike = True
+                            value = -value
+                    if alike and value < TRANSLITERATION:
+                        value = TRANSLITERATION
+                    if value > row_best[i]:
+                        row_best[i] = value
+                    if value > col_best[j]:
+                        col_best[j] = value
+            if waiting:
+                pending[r] = True
+                continue
+            count_a, sum_a, worst_a = 0, np.float32(0.0), np.float32(1.0)
+            for i in range(ka):
+                if a[p, i] != pad:
+                    count_a += 1
+                    sum_a += max(row_best[i], np.float32(0.0))
+                    worst_a = min(worst_a, row_best[i])
+            count_b, sum_b, worst_b = 0, np.float32(0.0), np.float32(1.0)
+            for j in range(kb):
+                if b[p, j] != pad:
+                    count_b += 1
+                    sum_b += max(col_best[j], np.float32(0.0))
+                    worst_b = min(worst_b, col_best[j])
+            similarity = max(np.float64(sum_a) / count_a, np.float64(sum_b) / count_b)
+            if count_a != count_b:
+                similarity = min(similarity, 0.96)
+            if worst_a < DIFFERENT_WORD and worst_b < DIFFERENT_WORD:
+                similarity = min(similarity, 0.87)
+            out[p] = np.float32(similarity)
+    return rows[pending], want[:n_want]
