@@ -34,14 +34,16 @@ class PairCache:
     Keys are `a << 32 | b` of two token ids (`kernels.pair_key`: the smaller first for
     similarities, which are symmetric); lookups and inserts are compiled linear
     probing (`scoring.kernels`: Fibonacci hashing, load at most one half). The table
-    doubles up to `max_slots` and then stops taking pairs: those are computed on
-    every call, which is only slower, so memory stays bounded in a long-running
-    service.
+    doubles up to `max_slots` and, full there, is emptied and starts again: memory
+    stays bounded in a long-running service, and the pairs kept are those of the
+    traces being scored now (a table that stopped taking pairs computed every new
+    pair of a large re-score on every call). What a full table cannot take is
+    computed on every call, which is only slower.
     """
 
     _EMPTY = kernels.EMPTY
 
-    def __init__(self, slots: int = 1 << 16, max_slots: int = 1 << 24) -> None:
+    def __init__(self, slots: int = 1 << 16, max_slots: int = 1 << 25) -> None:
         self.max_slots = max(max_slots, slots)
         self.count = 0
         self._allocate(slots)
@@ -75,6 +77,11 @@ class PairCache:
                 self._allocate(slots)
                 self.count = 0
                 self._place(old_keys, old_values)
+            elif self.count > len(self.keys) // 4:
+                # full at its bound: start afresh rather than stop learning, so the
+                # pairs of the traces being scored now are the ones kept
+                self.keys[:] = self._EMPTY
+                self.count = 0
         return self._place(keys, values)
 
     def tables(self) -> tuple[np.ndarray, np.ndarray, int]:

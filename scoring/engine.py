@@ -253,8 +253,7 @@ class Matcher:
         child = compare_in_halves(
             compare_child, self.similarity, enc, self.cases, cands.query_rows, cands.case_rows
         )
-        partial = self.model.score(child, self.tf)
-        bits = partial.weights.sum(axis=1)
+        bits = self.model.weights(child, self.tf).sum(axis=1)
         keep = np.union1d(
             top_per_query(cands.query_rows, bits, self.keep),
             top_per_query(cands.query_rows, cands.scores, self.keep_by_rank),

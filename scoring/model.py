@@ -403,6 +403,12 @@ class MatchModel:
 
     # --- scoring ----------------------------------------------------------------
 
+    def weights(self, comparison: Comparison, tf: TermFrequencies | None = None) -> np.ndarray:
+        """The per-feature weights log2(m/s) of `score`, alone: what the first stage
+        ranks every candidate by, without the probabilities it would not use."""
+        log_m, log_s, _ = self._logs(comparison, tf)
+        return log_m - log_s
+
     def score(self, comparison: Comparison, tf: TermFrequencies | None = None) -> Scored:
         """Pairwise match probability, with its prior, weights and relatives correction.
 
