@@ -73,3 +73,25 @@ def test_the_bound_on_a_score_among_candidates_holds_with_any_rivals():
     assert np.all(among <= bounded + 1e-12)
     assert np.all(bounded <= alone + 1e-12)
     assert (bounded < alone - 1e-6).any()  # a strong rival does tighten it
+
+
+def test_first_stage_weights_are_the_scores_weights():
+    """`weights` skips the features no pair has and works column by column; the
+    numbers must be `score`'s, bit for bit (the first stage prunes on their sum)."""
+    from scoring.model import TermFrequencies
+
+    rng = np.random.default_rng(5)
+    comparison, owners = _synthetic(rng, traces=50)
+    model = MatchModel()
+    model.fit_u(np.zeros((500, len(FEATURES)), dtype=np.int8))
+    model.fit(comparison, owners)
+    levels = comparison.levels.copy()
+    levels[:, 4:9] = -1  # as the first stage leaves them
+    levels[::7, 0] = -1
+    tokens = rng.integers(-1, 30, size=(len(levels), 2)).astype(np.int32)
+    staged = Comparison(levels, tokens, tokens[:, ::-1].copy(), tokens, tokens)
+    tf = TermFrequencies(rng.random(30) / 10)
+    got = model.weights(staged, tf)
+    assert np.array_equal(got, model.score(staged, tf).weights)
+    assert np.array_equal(got.sum(axis=1), model.score(staged, tf).weights.sum(axis=1))
+    assert np.all(got[:, 4:9] == 0.0)
