@@ -268,9 +268,7 @@ class NumpyIndex:
 IVF_PROBES = 32  # cells searched per query: 0.989 of the exact top 50 at 100,000 cases
 
 
-def faiss_index(
-    vectors: np.ndarray, approximate_above: int = 50_000, seed: int = 0
-) -> faiss.Index:
+def faiss_index(vectors: np.ndarray, approximate_above: int = 50_000, seed: int = 0) -> faiss.Index:
     """Exact inner product for small stores; an inverted file (approximate) above
     `approximate_above` vectors, where exact search costs cases x traces.
 
