@@ -21,6 +21,7 @@ from typing import Protocol
 import faiss
 import jellyfish
 import numpy as np
+from numba import njit
 from scipy import sparse
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -54,28 +55,66 @@ class CandidateGenerator(Protocol):
     def candidates(self, queries: Encoded, k: int) -> Candidates: ...
 
 
-def _top_k_rows(matrix: sparse.csr_matrix, k: int) -> Candidates:
-    """The k largest entries of each row of a sparse score matrix, ranked."""
-    q_out: list[np.ndarray] = []
-    c_out: list[np.ndarray] = []
-    s_out: list[np.ndarray] = []
-    indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
-    for row in range(matrix.shape[0]):
-        start, end = indptr[row], indptr[row + 1]
-        if start == end:
-            continue
-        values = data[start:end]
-        cols = indices[start:end]
-        if end - start > k:
-            keep = np.argpartition(-values, k)[:k]
-            values, cols = values[keep], cols[keep]
-        order = np.argsort(-values, kind="stable")
-        q_out.append(np.full(len(order), row, dtype=np.int64))
-        c_out.append(cols[order].astype(np.int64))
-        s_out.append(values[order].astype(np.float32))
-    if not q_out:
-        return Candidates.empty()
-    return Candidates(np.concatenate(q_out), np.concatenate(c_out), np.concatenate(s_out))
+@njit(nogil=True, cache=True)
+def _top_k_products(
+    q_indptr: np.ndarray,
+    q_indices: np.ndarray,
+    q_data: np.ndarray,
+    c_indptr: np.ndarray,
+    c_indices: np.ndarray,
+    c_data: np.ndarray,
+    n_cases: int,
+    k: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each query row's k best cases by the product of its keys with the cases' keys
+    (queries x keys times keys x cases, both CSR), best first, ties by case row.
+
+    The product is summed as scipy sums it (float32, key by key in the row's order),
+    but one row at a time into a dense accumulator, keeping only the row's k best:
+    the whole product was built, and its rows ranked one by one in Python, at the
+    cost of a third of candidate generation. Ties at the k-th place go to the lower
+    case row, where the partial sort used to pick among them arbitrarily.
+    """
+    n = len(q_indptr) - 1
+    sums = np.zeros(n_cases, dtype=np.float32)
+    seen = np.zeros(n_cases, dtype=np.bool_)
+    touched = np.empty(n_cases, dtype=np.int64)
+    out_q = np.empty(n * k, dtype=np.int64)
+    out_c = np.empty(n * k, dtype=np.int64)
+    out_s = np.empty(n * k, dtype=np.float32)
+    written = 0
+    for row in range(n):
+        count = 0
+        for jj in range(q_indptr[row], q_indptr[row + 1]):
+            key = q_indices[jj]
+            weight = q_data[jj]
+            for kk in range(c_indptr[key], c_indptr[key + 1]):
+                case = c_indices[kk]
+                sums[case] += weight * c_data[kk]
+                if not seen[case]:
+                    seen[case] = True
+                    touched[count] = case
+                    count += 1
+        cases = np.sort(touched[:count])
+        scores = np.empty(count, dtype=np.float32)
+        for i in range(count):
+            scores[i] = sums[cases[i]]
+            sums[cases[i]] = 0.0
+            seen[cases[i]] = False
+        order = np.argsort(-scores, kind="mergesort")  # stable: ties by case row
+        kept = 0
+        for i in range(count):
+            if kept == k:
+                break
+            at = order[i]
+            if scores[at] == 0.0:
+                continue  # keys whose weight is zero rank nobody
+            out_q[written] = row
+            out_c[written] = cases[at]
+            out_s[written] = scores[at]
+            written += 1
+            kept += 1
+    return out_q[:written], out_c[:written], out_s[:written]
 
 
 def _phonetic(token: str) -> list[str]:
@@ -85,9 +124,6 @@ def _phonetic(token: str) -> list[str]:
     if token.isalpha():
         codes.append(jellyfish.nysiis(token))
     return [c for c in codes if c]
-
-
-PRODUCT_ENTRIES = 20_000_000  # entries of one step of the key product (~250 MB)
 
 
 class KeyBlocker:
@@ -227,25 +263,18 @@ class KeyBlocker:
         if getattr(self, "_cases_t", None) is None:
             # keys x cases, built once: transposing per query walks every case
             self._cases_t = self._cases.T.tocsr()
-        chunks: list[Candidates] = []
-        # Rows go through the product in steps of at most `step` rows and about
-        # PRODUCT_ENTRIES entries (the rows' summed posting lengths bound the
-        # product's), so memory stays flat however common a store's names are: at
-        # 1,000,000 cases a trace shares keys with some 58,000 of them. Each row's
-        # result depends on that row alone, so the steps do not change any result.
-        postings = np.diff(self._cases_t.indptr).astype(np.float64)
-        bound = np.cumsum(q @ postings)
-        start, step = 0, 2000
-        while start < q.shape[0]:
-            below = (bound[start - 1] if start else 0.0) + PRODUCT_ENTRIES
-            stop = int(np.searchsorted(bound, below, side="right"))
-            stop = min(max(stop, start + 1), start + step, q.shape[0])
-            scores = (q[start:stop] @ self._cases_t).tocsr()
-            scores.eliminate_zeros()
-            part = _top_k_rows(scores, k)
-            chunks.append(Candidates(part.query_rows + start, part.case_rows, part.scores))
-            start = stop
-        return concat(chunks)
+        q = q.tocsr()
+        queries_q, cases_c, scores = _top_k_products(
+            q.indptr.astype(np.int64),
+            q.indices.astype(np.int64),
+            q.data.astype(np.float32),
+            self._cases_t.indptr.astype(np.int64),
+            self._cases_t.indices.astype(np.int64),
+            self._cases_t.data.astype(np.float32),
+            self._cases_t.shape[1],
+            k,
+        )
+        return Candidates(queries_q, cases_c, scores)
 
 
 class NumpyIndex:

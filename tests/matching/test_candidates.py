@@ -92,21 +92,37 @@ def test_faiss_agrees_with_brute_force():
     assert np.allclose(s1, s2, atol=1e-5)
 
 
-def test_key_product_steps_do_not_change_candidates(monkeypatch):
-    """Bounding the entries of each product step (memory at scale) changes no result."""
-    encoder, cases, traces = _setup()
-    many = encoder.encode("traces", TRACES * 7)
-    blocker = KeyBlocker(cases, encoder.vocabulary)
-    whole = blocker.candidates(many, 3)
-    monkeypatch.setattr("matching.candidates.PRODUCT_ENTRIES", 1)  # one row a step
-    stepped = blocker.candidates(many, 3)
-    assert len(whole) > 0
-    for got, expected in zip(
-        (stepped.query_rows, stepped.case_rows, stepped.scores),
-        (whole.query_rows, whole.case_rows, whole.scores),
-        strict=True,
-    ):
-        assert np.array_equal(got, expected)
+def test_key_products_are_scipys_ranked_with_ties_by_case():
+    """The compiled product and top k give scipy's sums (float32, to the bit), each
+    row's k best, best first, a tie going to the lower case row."""
+    from scipy import sparse
+
+    from matching.candidates import _top_k_products
+
+    rng = np.random.default_rng(4)
+    queries = sparse.random(40, 30, density=0.2, random_state=1, dtype=np.float32).tocsr()
+    queries.data[:] = 1.0
+    weights = rng.choice([0.5, 1.25, 2.0], size=(30, 200)).astype(np.float32)  # many ties
+    postings = sparse.csr_matrix(weights * (rng.random((30, 200)) < 0.1))
+    product = (queries @ postings).toarray()
+    for k in (1, 5, 500):
+        q, c, s = _top_k_products(
+            queries.indptr.astype(np.int64),
+            queries.indices.astype(np.int64),
+            queries.data,
+            postings.indptr.astype(np.int64),
+            postings.indices.astype(np.int64),
+            postings.data,
+            200,
+            k,
+        )
+        expected = []
+        for row in range(40):
+            found = [(-product[row, case], case) for case in np.flatnonzero(product[row])]
+            expected += [(row, case, -score) for score, case in sorted(found)[:k]]
+        got = list(zip(q.tolist(), c.tolist(), s.tolist(), strict=True))
+        assert got == [(r, int(case), float(np.float32(v))) for r, case, v in expected]
+        assert len(got) > 0
 
 
 def _clustered(n: int, dim: int, seed: int) -> np.ndarray:
