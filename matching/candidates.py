@@ -95,25 +95,29 @@ def _top_k_products(
                     seen[case] = True
                     touched[count] = case
                     count += 1
-        cases = np.sort(touched[:count])
+        cases = touched[:count].copy()
         scores = np.empty(count, dtype=np.float32)
         for i in range(count):
             scores[i] = sums[cases[i]]
             sums[cases[i]] = 0.0
             seen[cases[i]] = False
+        nonzero = scores != 0.0  # keys whose weight is zero rank nobody
+        cases, scores = cases[nonzero], scores[nonzero]
+        if len(cases) > k:
+            # the k-th best score, then all above it and the lowest case rows at it
+            kth = -np.partition(-scores, k - 1)[k - 1]
+            above = scores > kth
+            tied = np.sort(cases[scores == kth])[: k - above.sum()]
+            cases = np.concatenate((cases[above], tied))
+            scores = np.concatenate((scores[above], np.full(len(tied), kth, np.float32)))
+        by_case = np.argsort(cases)
+        cases, scores = cases[by_case], scores[by_case]
         order = np.argsort(-scores, kind="mergesort")  # stable: ties by case row
-        kept = 0
-        for i in range(count):
-            if kept == k:
-                break
-            at = order[i]
-            if scores[at] == 0.0:
-                continue  # keys whose weight is zero rank nobody
+        for at in order:
             out_q[written] = row
             out_c[written] = cases[at]
             out_s[written] = scores[at]
             written += 1
-            kept += 1
     return out_q[:written], out_c[:written], out_s[:written]
 
 
