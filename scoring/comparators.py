@@ -506,6 +506,13 @@ def compare_name_part(
     4 the same name (or a transliteration of it: same skeleton and close spelling),
     3 a nickname or other-language form of it, 2 the same sound (skeleton) or a close
     spelling (Jaro-Winkler >= 0.92), 1 a loose one (>= 0.80), 0 different.
+
+    One skeleton spelled far apart is the same name where the vowels each side writes
+    agree (Mohammed, محمد), and not even the same sound where they do not (Mohammed,
+    محمود: Mahmoud). Formal names behind a nickname are compared by skeleton: Nastia
+    gives "anastasia", which must meet "Anastasiya" written another way. The tokens
+    that agreed exactly are returned too: the model weighs the rarest one's frequency.
+    Computed in `scoring.kernels.name_part_levels`.
     """
     count_part = (part != PAD).sum(axis=1)
     count_other = (other_names != PAD).sum(axis=1)
@@ -566,7 +573,7 @@ def person_similarity(sim: TokenSimilarity, a: np.ndarray, b: np.ndarray) -> np.
     return sim.person_similarity(rows, a, b)
 
 
-DIFFERENT_WORD = 0.70  # a word whose best match in the other name is below this differs
+DIFFERENT_WORD = float(kernels.DIFFERENT_WORD)  # a word whose best match is below this differs
 
 
 def person_levels(similarity: np.ndarray) -> np.ndarray:

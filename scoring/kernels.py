@@ -25,14 +25,17 @@ EMPTY = -1  # a free slot of the pair table: keys are non-negative
 VALUE = 4  # float32 words per slot
 VALUE_AT = 2  # the value's float32 word within its slot
 MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
-# thresholds of `scoring.comparators.compare_name_part`, in float32 as numpy compares
-# a float32 array with a Python float
+# The comparators' thresholds, in float32 as numpy compares a float32 array with a
+# Python float. `compare_name_part`: one skeleton spelled this alike is the same name,
+# a close spelling, a loose one.
 SPELLED_ALIKE = np.float32(0.85)
-TRANSLITERATION = np.float32(0.95)  # `person_similarity`: tokens of one skeleton
-DIFFERENT_WORD = np.float32(0.70)  # `scoring.comparators.DIFFERENT_WORD`
-BLOCK = 256  # rows whose similarities are looked up together (`_gather`)
 CLOSE = np.float32(0.92)
 LOOSE = np.float32(0.80)
+# `person_similarity`: tokens of one skeleton count as at least this alike; a word
+# whose best match in the other name is below DIFFERENT_WORD differs
+TRANSLITERATION = np.float32(0.95)
+DIFFERENT_WORD = np.float32(0.70)
+BLOCK = 256  # rows whose similarities are looked up together (`_gather`)
 
 
 @njit(nogil=True, cache=True, inline="always")
