@@ -206,18 +206,25 @@ class Matcher:
         self.thresholds = thresholds or Thresholds()
         self.seed = seed
         vocabulary = self.encoder.vocabulary
-        self.similarity = TokenSimilarity(vocabulary.strings, vocabulary.key_of)
         self.generators: list[CandidateGenerator] = []
-        if len(self.cases) and index:
-            self.generators = [KeyBlocker(self.cases, vocabulary)]
-            if any(row[0] != PAD for row in self.cases.names):
-                # n-gram vectors need at least one named case to learn from
-                self.generators.append(
-                    VectorBlocker(self.cases, vocabulary, use_faiss=use_faiss, seed=seed)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ftr-index") as pool:
+            # The name vectors (an SVD and a FAISS index: numerical work that releases
+            # the GIL) are built in a second thread while this one builds the key
+            # index and the token tables (Python). Both only read the vocabulary.
+            vectors: Future[VectorBlocker] | None = None
+            # n-gram vectors need at least one named case to learn from
+            if len(self.cases) and index and any(row[0] != PAD for row in self.cases.names):
+                vectors = pool.submit(
+                    VectorBlocker, self.cases, vocabulary, use_faiss=use_faiss, seed=seed
                 )
-        self.tf: TermFrequencies = case_term_frequencies(
-            self.cases, len(vocabulary), vocabulary.key_of
-        )
+            self.similarity = TokenSimilarity(vocabulary.strings, vocabulary.key_of)
+            if len(self.cases) and index:
+                self.generators = [KeyBlocker(self.cases, vocabulary)]
+            self.tf: TermFrequencies = case_term_frequencies(
+                self.cases, len(vocabulary), vocabulary.key_of
+            )
+            if vectors is not None:
+                self.generators.append(vectors.result())
         self.model = model or MatchModel()
         self.fitted = model is not None
         self.keep = 60  # candidates a trace keeps after the first stage
