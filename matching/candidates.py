@@ -70,10 +70,12 @@ def _top_k_products(
     (queries x keys times keys x cases, both CSR), best first, ties by case row.
 
     The product is summed as scipy sums it (float32, key by key in the row's order),
-    but one row at a time into a dense accumulator, keeping only the row's k best:
-    the whole product was built, and its rows ranked one by one in Python, at the
-    cost of a third of candidate generation. Ties at the k-th place go to the lower
-    case row, where the partial sort used to pick among them arbitrarily.
+    but one row at a time into a dense accumulator, keeping only the row's k best.
+    Against scipy's product and a ranking of its rows in Python it is not faster (36 s
+    against 37 s of candidate generation at 100,000 cases), but it never holds the
+    product (which had to be built in steps to bound memory at a million cases), and
+    a tie at the k-th place goes to the lower case row, where the partial sort picked
+    among tied cases by its own internals.
     """
     n = len(q_indptr) - 1
     sums = np.zeros(n_cases, dtype=np.float32)
