@@ -244,9 +244,8 @@ class TokenSimilarity:
         finally:
             for view in views:
                 for kind, side in view._side.items():
-                    keys = side.keys[side.keys != PairCache._EMPTY]
-                    found = side.find(keys)
-                    self._cache_of(kind).insert(keys, side.values[found])
+                    used = side.keys != PairCache._EMPTY
+                    self._cache_of(kind).insert(side.keys[used], side.values[used])
 
     def _cache_of(self, kind: str) -> PairCache:
         return self._cache if kind == "sims" else self._vowels

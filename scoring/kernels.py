@@ -198,6 +198,22 @@ def _gather(
     _lookup_into(keys, n, sims, found)
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _cell(
+    x: np.int64, y: np.int64, token_key: np.ndarray, found: np.ndarray, at: int
+) -> tuple[np.float32, bool, int]:
+    """One cell of a row's grid, two tokens present: their similarity (NaN when not
+    cached yet), whether they share a key (their own, or under a reading: a value
+    stored negated), and where the next gathered value is (`_gather`'s order)."""
+    alike = token_key[x] == token_key[y]
+    if x == y:
+        return np.float32(1.0), alike, at
+    value = found[at]
+    if np.signbit(value):
+        return -value, True, at + 1
+    return value, alike, at + 1
+
+
 @njit(nogil=True, cache=True)
 def name_part_levels(
     rows: np.ndarray,
@@ -246,20 +262,12 @@ def name_part_levels(
                     y = other[p, j]
                     if y == pad:
                         continue
-                    alike = token_key[x] == token_key[y]
-                    if x == y:
-                        value = np.float32(1.0)
-                    else:
-                        value = found[at]
-                        at += 1
-                        if np.isnan(value):
-                            want_sim[n_sim] = pair_key(x, y)
-                            n_sim += 1
-                            waiting = True
-                            continue
-                        if np.signbit(value):
-                            alike = True
-                            value = -value
+                    value, alike, at = _cell(x, y, token_key, found, at)
+                    if np.isnan(value):
+                        want_sim[n_sim] = pair_key(x, y)
+                        n_sim += 1
+                        waiting = True
+                        continue
                     exact = x == y or (alike and value >= SPELLED_ALIKE)
                     if alike and not exact:
                         # one skeleton spelled far apart: the vowels written decide
@@ -405,20 +413,12 @@ def person_similarity(
                     y = b[p, j]
                     if y == pad:
                         continue
-                    alike = token_key[x] == token_key[y]
-                    if x == y:
-                        value = np.float32(1.0)
-                    else:
-                        value = found[at]
-                        at += 1
-                        if np.isnan(value):
-                            want[n_want] = pair_key(x, y)
-                            n_want += 1
-                            waiting = True
-                            continue
-                        if np.signbit(value):
-                            alike = True
-                            value = -value
+                    value, alike, at = _cell(x, y, token_key, found, at)
+                    if np.isnan(value):
+                        want[n_want] = pair_key(x, y)
+                        n_want += 1
+                        waiting = True
+                        continue
                     if alike and value < TRANSLITERATION:
                         value = TRANSLITERATION
                     if value > row_best[i]:
