@@ -62,15 +62,20 @@ def _top_k_products(
     q_data: np.ndarray,
     c_indptr: np.ndarray,
     c_indices: np.ndarray,
-    c_data: np.ndarray,
+    d_indptr: np.ndarray,
+    d_indices: np.ndarray,
     n_cases: int,
     k: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each query row's k best cases by the product of its keys with the cases' keys
-    (queries x keys times keys x cases, both CSR), best first, ties by case row.
+    """Each query row's k best cases by the weights of the keys it shares with them,
+    best first, ties by case row.
 
-    The product is summed as scipy sums it (float32, key by key in the row's order),
-    but one row at a time into a dense accumulator, keeping only the row's k best.
+    The query rows (CSR) carry each key's weight; the cases' postings (keys x cases,
+    CSR, no values) come in two parts: those built with the index (`c_`) and those of
+    cases added since (`d_`), walked one after the other. A case is in one part only,
+    so its sum is the same either way. The product is summed as scipy sums it
+    (float32, key by key in the row's order), but one row at a time into a dense
+    accumulator, keeping only the row's k best.
     Against scipy's product and a ranking of its rows in Python it is not faster (36 s
     against 37 s of candidate generation at 100,000 cases), but it never holds the
     product (which had to be built in steps to bound memory at a million cases), and
@@ -90,13 +95,22 @@ def _top_k_products(
         for jj in range(q_indptr[row], q_indptr[row + 1]):
             key = q_indices[jj]
             weight = q_data[jj]
-            for kk in range(c_indptr[key], c_indptr[key + 1]):
-                case = c_indices[kk]
-                sums[case] += weight * c_data[kk]
-                if not seen[case]:
-                    seen[case] = True
-                    touched[count] = case
-                    count += 1
+            if key + 1 < len(c_indptr):
+                for kk in range(c_indptr[key], c_indptr[key + 1]):
+                    case = c_indices[kk]
+                    sums[case] += weight
+                    if not seen[case]:
+                        seen[case] = True
+                        touched[count] = case
+                        count += 1
+            if key + 1 < len(d_indptr):
+                for kk in range(d_indptr[key], d_indptr[key + 1]):
+                    case = d_indices[kk]
+                    sums[case] += weight
+                    if not seen[case]:
+                        seen[case] = True
+                        touched[count] = case
+                        count += 1
         cases = touched[:count].copy()
         scores = np.empty(count, dtype=np.float32)
         for i in range(count):
@@ -145,27 +159,88 @@ class KeyBlocker:
         max_postings: int = 5000,
     ):
         self.vocabulary = vocabulary
+        self.max_share = max_share
+        self.max_postings = max_postings
         self._key_ids: dict[str, int] = {}
         self._phonetic_cache: dict[int, list[str]] = {}
         self._readings_cache: dict[int, list[str]] = {}
-        matrix = self._key_matrix(cases, grow=True)
-        df = np.asarray((matrix > 0).sum(axis=0)).ravel()
-        n = max(len(cases), 1)
-        idf = np.log1p(n / np.maximum(df, 1))
-        # Keys shared by a large share of all cases rank nobody: drop them so one very
-        # common name does not flood every trace's budget. Above 100,000 cases the
-        # bound stops growing with the store (`max_postings`): a key five thousand
-        # children share cannot pick 150 of them, and at a million cases keys held
-        # by up to 50,000 made key blocking two thirds of a full re-score. What such
-        # a name still says, it says through the keys that combine it with a birth
-        # year or a place.
-        idf[df > max(50, min(max_share * n, max_postings))] = 0.0
-        self._idf = idf
-        self._cases = matrix.multiply(idf).tocsr()
-        # ... and drop their postings: a zero adds nothing to any score, but the
-        # product would still walk them, and they are the longest (half of all the
-        # postings a trace meets at 100,000 cases)
-        self._cases.eliminate_zeros()
+        # cases x keys, 1 where a case has the key: what the index is made of, and
+        # what is saved; the weights are applied to the query's keys
+        self._cases = self._key_matrix(cases, grow=True)
+        self._df = np.bincount(self._cases.indices, minlength=self._cases.shape[1])
+        self._idf = self._weights()
+        self._postings: sparse.csr_matrix | None = None  # keys x cases, built on first use
+        self._added = 0  # cases added since the postings were built (`add`)
+        self._added_postings: sparse.csr_matrix | None = None
+
+    def _weights(self) -> np.ndarray:
+        """Each key's inverse document frequency, 0 for keys too common to rank by.
+
+        Keys shared by a large share of all cases rank nobody: they are dropped so
+        one very common name does not flood every trace's budget. Above 100,000 cases
+        the bound stops growing with the store (`max_postings`): a key five thousand
+        children share cannot pick 150 of them, and at a million cases keys held by
+        up to 50,000 made key blocking two thirds of a full re-score. What such a
+        name still says, it says through the keys that combine it with a birth year
+        or a place.
+        """
+        n = max(self._cases.shape[0], 1)
+        idf = np.log1p(n / np.maximum(self._df, 1))
+        idf[self._df > max(50, min(self.max_share * n, self.max_postings))] = 0.0
+        return idf
+
+    def add(self, cases: Encoded) -> None:
+        """Index cases added after the build (their rows follow the indexed ones).
+
+        Their postings are kept apart and walked after the others, so adding a
+        thousand cases to a million costs the thousand. The weights are worked out
+        again over all cases, as a build would; a key that a build would still rank
+        by but this index dropped postings of (it was too common, and is no longer)
+        makes the postings be built again.
+        """
+        if not len(cases):
+            return
+        before = self._idf
+        added = self._key_matrix(cases, grow=True)
+        width = added.shape[1]
+        if self._cases.shape[1] < width:
+            self._cases = sparse.csr_matrix(
+                (self._cases.data, self._cases.indices, self._cases.indptr),
+                shape=(self._cases.shape[0], width),
+            )
+        self._cases = sparse.vstack([self._cases, added], format="csr")
+        self._df = np.bincount(self._cases.indices, minlength=width)
+        self._idf = self._weights()
+        revived = (before == 0) & (self._idf[: len(before)] > 0)
+        if self._postings is None or revived.any():
+            self._postings, self._added, self._added_postings = None, 0, None
+            return
+        self._added += len(cases)
+        start = self._cases.shape[0] - self._added
+        # keys x cases for the added rows, case numbers counted from the first case
+        tail = self._cases[start:]
+        self._added_postings = sparse.csr_matrix(
+            (tail.data, tail.indices + 0, tail.indptr), shape=tail.shape
+        ).T.tocsr()
+        self._added_postings.indices += start
+
+    def _walk(self) -> sparse.csr_matrix:
+        """The postings of the keys that rank (keys x cases), built once.
+
+        Keys of weight 0 are left out: they add nothing to any score, but the product
+        would still walk them, and they are the longest (half of all the postings a
+        trace meets at 100,000 cases).
+        """
+        if self._postings is None:
+            ranked = self._idf[self._cases.indices] > 0
+            matrix = sparse.csr_matrix(
+                (ranked.astype(np.float32), self._cases.indices, self._cases.indptr),
+                shape=self._cases.shape,
+            )
+            matrix.eliminate_zeros()
+            self._postings = matrix.T.tocsr()
+            self._added, self._added_postings = 0, None
+        return self._postings
 
     def _token_keys(self, tid: int) -> list[str]:
         """Skeleton keys under every reading, and phonetic codes, of one name token."""
@@ -265,19 +340,23 @@ class KeyBlocker:
         if len(queries) == 0:
             return Candidates.empty()
         q = self._key_matrix(queries, grow=False)
-        q = q[:, : self._cases.shape[1]]
-        if getattr(self, "_cases_t", None) is None:
-            # keys x cases, built once: transposing per query walks every case
-            self._cases_t = self._cases.T.tocsr()
-        q = q.tocsr()
+        q = q[:, : self._cases.shape[1]].tocsr()
+        # each key the query has, weighted; keys of weight 0 rank nobody
+        q.data = self._idf[q.indices].astype(np.float32)
+        q.eliminate_zeros()
+        postings = self._walk()
+        added = self._added_postings
+        if added is None:
+            added = sparse.csr_matrix((0, 0), dtype=np.float32)
         queries_q, cases_c, scores = _top_k_products(
             q.indptr.astype(np.int64),
             q.indices.astype(np.int64),
-            q.data.astype(np.float32),
-            self._cases_t.indptr.astype(np.int64),
-            self._cases_t.indices.astype(np.int64),
-            self._cases_t.data.astype(np.float32),
-            self._cases_t.shape[1],
+            q.data,
+            postings.indptr.astype(np.int64),
+            postings.indices.astype(np.int64),
+            added.indptr.astype(np.int64),
+            added.indices.astype(np.int64),
+            self._cases.shape[0],
             k,
         )
         return Candidates(queries_q, cases_c, scores)

@@ -31,7 +31,7 @@ from matching.candidates import KeyBlocker, NumpyIndex, VectorBlocker
 from matching.encode import Encoded, Vocabulary
 
 # Bump when the layout written below changes: an older directory is then rebuilt.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -130,9 +130,12 @@ def _save_csr(path: Path, matrix: sparse.csr_matrix) -> None:
 
 
 def save_key_blocker(blocker: KeyBlocker, directory: Path) -> None:
-    """The key ids, their IDF weights and the weighted case-by-key matrix."""
+    """The key ids, their IDF weights, the bounds on common keys and the case-by-key
+    matrix (cases added since the build included)."""
     keys = sorted(blocker._key_ids, key=blocker._key_ids.__getitem__)
     (directory / "keys.json").write_text(json.dumps(keys, ensure_ascii=False))
+    bounds = {"max_share": blocker.max_share, "max_postings": blocker.max_postings}
+    (directory / "keys_bounds.json").write_text(json.dumps(bounds))
     np.save(directory / "keys_idf.npy", blocker._idf)
     _save_csr(directory / "keys_matrix.npz", blocker._cases)
 
@@ -145,8 +148,13 @@ def load_key_blocker(directory: Path, vocabulary: Vocabulary) -> KeyBlocker:
     blocker._key_ids = {key: i for i, key in enumerate(keys)}
     blocker._phonetic_cache = {}
     blocker._readings_cache = {}
+    bounds = json.loads((directory / "keys_bounds.json").read_text())
+    blocker.max_share = float(bounds["max_share"])
+    blocker.max_postings = int(bounds["max_postings"])
     blocker._idf = np.load(directory / "keys_idf.npy", allow_pickle=False)
     blocker._cases = sparse.load_npz(directory / "keys_matrix.npz").tocsr()
+    blocker._df = np.bincount(blocker._cases.indices, minlength=blocker._cases.shape[1])
+    blocker._postings, blocker._added, blocker._added_postings = None, 0, None
     return blocker
 
 

@@ -94,25 +94,33 @@ def test_faiss_agrees_with_brute_force():
 
 def test_key_products_are_scipys_ranked_with_ties_by_case():
     """The compiled product and top k give scipy's sums (float32, to the bit), each
-    row's k best, best first, a tie going to the lower case row."""
+    row's k best, best first, a tie going to the lower case row; the postings of cases
+    added after the build (walked apart) count as if they had been there all along."""
     from scipy import sparse
 
     from matching.candidates import _top_k_products
 
     rng = np.random.default_rng(4)
+    weights = rng.choice([0.5, 1.25, 2.0], size=30).astype(np.float32)  # many ties
     queries = sparse.random(40, 30, density=0.2, random_state=1, dtype=np.float32).tocsr()
-    queries.data[:] = 1.0
-    weights = rng.choice([0.5, 1.25, 2.0], size=(30, 200)).astype(np.float32)  # many ties
-    postings = sparse.csr_matrix(weights * (rng.random((30, 200)) < 0.1))
+    queries.data = weights[queries.indices]
+    postings = sparse.csr_matrix((rng.random((30, 200)) < 0.1).astype(np.float32))
     product = (queries @ postings).toarray()
+    built = postings[:, :150].tocsr()
+    later = postings.toarray()[:25, :]  # cases 150+ came after the build, with 25 keys
+    later[:, :150] = 0
+    added = sparse.csr_matrix(later)
+    late = postings.toarray()[25:, 150:]
+    product -= queries[:, 25:].toarray() @ np.pad(late, ((0, 0), (150, 0)))  # keys 25+ unseen
     for k in (1, 5, 500):
         q, c, s = _top_k_products(
             queries.indptr.astype(np.int64),
             queries.indices.astype(np.int64),
             queries.data,
-            postings.indptr.astype(np.int64),
-            postings.indices.astype(np.int64),
-            postings.data,
+            built.indptr.astype(np.int64),
+            built.indices.astype(np.int64),
+            added.indptr.astype(np.int64),
+            added.indices.astype(np.int64),
             200,
             k,
         )
