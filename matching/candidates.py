@@ -372,6 +372,9 @@ class NumpyIndex:
     def ntotal(self) -> int:
         return len(self._vectors)
 
+    def add(self, vectors: np.ndarray) -> None:
+        self._vectors = np.concatenate([self._vectors, np.asarray(vectors, dtype=np.float32)])
+
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         sims = queries @ self._vectors.T
         k = min(k, sims.shape[1])
@@ -443,6 +446,20 @@ class VectorBlocker:
         reduced = normalize(self._svd.fit_transform(matrix)).astype(np.float32)
         self._index = faiss_index(reduced, seed=seed) if use_faiss else NumpyIndex(reduced)
         self._empty = np.array([not t for t in texts], dtype=bool)
+
+    def add(self, cases: Encoded) -> None:
+        """Index cases added after the build, by the n-grams and projection learnt then.
+
+        An n-gram no indexed name had is not in the vectoriser's vocabulary, and the
+        projection is not learnt again: a new name is placed by what it shares with
+        the names the index was built on (as every query is). An inverted file keeps
+        its cells and puts each new name in its nearest one.
+        """
+        if not len(cases):
+            return
+        texts = name_strings(cases, self.vocabulary)
+        self._index.add(self.embed(cases))
+        self._empty = np.concatenate([self._empty, np.array([not t for t in texts], dtype=bool)])
 
     def embed(self, enc: Encoded) -> np.ndarray:
         texts = name_strings(enc, self.vocabulary)

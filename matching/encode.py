@@ -13,8 +13,9 @@ import datetime as dt
 import re
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property, lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -228,6 +229,23 @@ class Encoded:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def extended(self, more: Encoded) -> Encoded:
+        """These rows followed by `more`'s; an id in both maps to its row in `more`
+        (a case added again is an update: its older row is the caller's to retire)."""
+        joined: dict[str, Any] = {}
+        for column in fields(self):
+            if column.name in ("kind", "row_of"):
+                continue
+            mine, theirs = getattr(self, column.name), getattr(more, column.name)
+            if isinstance(mine, list):
+                joined[column.name] = mine + theirs
+            else:
+                joined[column.name] = np.concatenate([mine, theirs])
+        encoded = Encoded(kind=self.kind, **joined)
+        start = len(self)
+        encoded.row_of = {**self.row_of, **{rid: start + i for i, rid in enumerate(more.ids)}}
+        return encoded
 
     @cached_property
     def holds_documents(self) -> np.ndarray:

@@ -80,11 +80,24 @@ class ScoredMatch:
     evidence: list[dict[str, Any]]
 
 
-def case_term_frequencies(cases: Encoded, size: int, key_of: list[int]) -> TermFrequencies:
-    """Name frequencies among the cases: the children's names, and apart their parents'
-    and caregivers'."""
-    parents = np.concatenate([cases.mother, cases.father, cases.other_adult], axis=1)
-    return term_frequencies(cases.names, size, key_of, parents)
+TOKEN_COLUMNS = (
+    "given family names nick father mother other_adult origin separation".split()
+)  # every column of `Encoded` that holds token ids
+
+
+def case_term_frequencies(
+    cases: Encoded, size: int, key_of: list[int], live: np.ndarray | None = None
+) -> TermFrequencies:
+    """Name frequencies among the cases (the `live` rows, default all): the children's
+    names, and apart their parents' and caregivers'. The keys of tokens no case holds
+    (brought in by queries) are unknown."""
+    rows = slice(None) if live is None else live
+    parents = np.concatenate([cases.mother, cases.father, cases.other_adult], axis=1)[rows]
+    known = np.zeros(size, dtype=bool)
+    for column in TOKEN_COLUMNS:
+        ids = getattr(cases, column)[rows].ravel()
+        known[ids[(ids >= 0) & (ids < size)]] = True
+    return term_frequencies(cases.names[rows], size, key_of, parents, known=known)
 
 
 def child_identity_agrees(levels: np.ndarray) -> np.ndarray:
@@ -225,10 +238,74 @@ class Matcher:
             )
             if vectors is not None:
                 self.generators.append(vectors.result())
+        # rows that may be candidates: an updated or removed case keeps its row (the
+        # indexes cannot drop one cheaply) but is never found again (`add_cases`)
+        self.live = np.ones(len(self.cases), dtype=bool)
+        self.indexed = index
+        self.use_faiss = use_faiss
         self.model = model or MatchModel()
         self.fitted = model is not None
         self.keep = 60  # candidates a trace keeps after the first stage
         self.keep_by_rank = 10  # ... plus its best by candidate generation
+
+    # --- changes ----------------------------------------------------------------
+
+    def add_cases(self, records: Sequence[Record]) -> None:
+        """Index more cases in place, with the model as fitted; a `case_id` already
+        indexed is an update: its older row is retired.
+
+        The indexes are extended, not built again, so a thousand new registrations
+        cost the thousand, not the million already indexed. What a build would learn
+        from all cases is kept from the build: the name vectors' n-grams and
+        projection (`VectorBlocker.add`); the key weights and name frequencies are
+        worked out again over all cases. Candidates can therefore differ slightly
+        from a matcher built afresh on the same cases; `ftr rescore --full` builds
+        afresh.
+        """
+        records = list(records)
+        if not records:
+            return
+        new = self.encoder.encode("cases", records)
+        retired = [self.cases.row_of[i] for i in new.row_of if i in self.cases.row_of]
+        self.cases = self.cases.extended(new)
+        self.case_records.extend(records)
+        # an id twice in one batch: its last record counts
+        last = np.array([new.row_of[i] == row for row, i in enumerate(new.ids)], dtype=bool)
+        self.live = np.concatenate([self.live, last])
+        self.live[retired] = False
+        self.cases.proposable[~self.live] = False
+        if self.indexed:
+            named = (self.cases.names[self.live] != PAD).any()
+            wanted = {"keys", "vectors"} if named else {"keys"}
+            if {g.name for g in self.generators} == wanted:
+                for generator in self.generators:
+                    generator.add(new)
+            else:  # a first case, or a first named one: nothing to extend yet
+                self.generators = self._build_generators()
+        self.tf = self._term_frequencies()
+
+    def remove_cases(self, case_ids: Iterable[str]) -> None:
+        """Never propose these cases again (their rows stay in the indexes, retired)."""
+        for case_id in case_ids:
+            row = self.cases.row_of.pop(case_id, None)
+            if row is not None:
+                self.live[row] = False
+                self.cases.proposable[row] = False
+        self.tf = self._term_frequencies()
+
+    def _build_generators(self) -> list[CandidateGenerator]:
+        vocabulary = self.encoder.vocabulary
+        generators: list[CandidateGenerator] = [KeyBlocker(self.cases, vocabulary)]
+        if (self.cases.names[self.live] != PAD).any():
+            generators.append(
+                VectorBlocker(self.cases, vocabulary, use_faiss=self.use_faiss, seed=self.seed)
+            )
+        return generators
+
+    def _term_frequencies(self) -> TermFrequencies:
+        vocabulary = self.encoder.vocabulary
+        live = None if self.live.all() else self.live
+        return case_term_frequencies(self.cases, len(vocabulary), vocabulary.key_of, live)
 
     # --- fitting ----------------------------------------------------------------
 
@@ -370,7 +447,11 @@ class Matcher:
     def _candidates(self, enc: Encoded) -> Candidates:
         if not len(enc) or not self.generators:
             return Candidates.empty()
-        return generate(self.cases, enc, self.generators, self.budget)
+        found = generate(self.cases, enc, self.generators, self.budget)
+        if self.live.all():
+            return found
+        keep = self.live[found.case_rows]
+        return Candidates(found.query_rows[keep], found.case_rows[keep], found.scores[keep])
 
     def _match_chunk(
         self,

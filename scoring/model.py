@@ -102,8 +102,8 @@ class TermFrequencies:
         An exact agreement on a name this common is worth the model's average weight;
         rarer names weigh more, commoner ones less.
         """
-        total = float(self.share.sum())
-        return float((self.share**2).sum() / total) if total > 0 else 1.0
+        total = float(np.nansum(self.share))
+        return float(np.nansum(self.share**2) / total) if total > 0 else 1.0
 
     def of(self, tokens: np.ndarray) -> np.ndarray:
         """The share of each token's key; of each row's rarest known one for a (P, K)
@@ -128,13 +128,20 @@ def term_frequencies(
     vocabulary_size: int,
     key_of: list[int] | None = None,
     parents: np.ndarray | None = None,
+    known: np.ndarray | None = None,
 ) -> TermFrequencies:
     """Count each key (each token without `key_of`) once per case over the cases'
     name-token arrays; `parents` (the parents' and caregiver's name tokens, one row a
-    case) are counted the same way, apart."""
+    case) are counted the same way, apart.
+
+    `known` (a mask over token ids), when given, says which tokens the cases hold in
+    any field: the keys of all others are unknown (NaN), not "never seen" (0). A
+    token that only queries brought into the vocabulary says nothing of how common a
+    name is among the cases, and share 0 would weigh it as the rarest name there is.
+    """
     family = None
     if parents is not None:
-        family = term_frequencies(parents, vocabulary_size, key_of)
+        family = term_frequencies(parents, vocabulary_size, key_of, known=known)
     ids = np.where(names >= 0, names, -1).astype(np.int64)
     if key_of is not None:
         table = np.asarray(key_of[:vocabulary_size], dtype=np.int64)
@@ -145,7 +152,14 @@ def term_frequencies(
         first[:, 1:] = ids[:, 1:] != ids[:, :-1]  # a key counts once per case
         ids = ids[first & (ids >= 0)]
     counts = np.bincount(ids.ravel(), minlength=vocabulary_size).astype(np.float64)
-    return TermFrequencies(counts[:vocabulary_size] / max(len(names), 1), key_of, family)
+    share = counts[:vocabulary_size] / max(len(names), 1)
+    if known is not None:
+        tokens = np.flatnonzero(known[:vocabulary_size])
+        keys = tokens if key_of is None else np.asarray(key_of, dtype=np.int64)[tokens]
+        held = np.zeros(vocabulary_size, dtype=bool)
+        held[keys[keys < vocabulary_size]] = True
+        share[~held] = np.nan
+    return TermFrequencies(share, key_of, family)
 
 
 def _favour_top(levels: int) -> np.ndarray:

@@ -32,6 +32,8 @@ import uuid
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+import numpy as np
+
 from matching import persist
 from matching.candidates import Budget, CandidateGenerator
 from scoring.comparators import TokenSimilarity
@@ -60,6 +62,7 @@ RESTORED_ATTRIBUTES = frozenset(
         "model",
         "fitted",
         "fit_top",
+        "live",
     }
 )
 
@@ -102,6 +105,12 @@ def fingerprint(data: str, model_json: str) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
+def model_fingerprint(model_json: str) -> str:
+    """`fingerprint` without the data: what a snapshot must match to be extended with
+    other cases (`load_to_extend`)."""
+    return fingerprint("", model_json)
+
+
 def matcher_fingerprint(matcher: Matcher, data: str) -> str:
     """`fingerprint` of a matcher's own model."""
     return fingerprint(data, matcher.model.to_json())
@@ -118,6 +127,7 @@ def _write_parts(matcher: Matcher, directory: Path, print_: str) -> None:
     (directory / "model.json").write_text(matcher.model.to_json())
     persist.save_vocabulary(matcher.encoder.vocabulary, directory)
     persist.save_encoded(matcher.cases, directory, "cases")
+    np.save(directory / "live.npy", matcher.live)
     names = [g.name for g in matcher.generators]
     for generator in matcher.generators:
         if generator.name == "keys":
@@ -136,6 +146,7 @@ def _write_parts(matcher: Matcher, directory: Path, print_: str) -> None:
         # tokens added since (by queries) must stay unknown, not "never seen" (0)
         "tf_size": len(matcher.tf.share),
         "model_version": matcher.model.version,
+        "model_fingerprint": model_fingerprint(matcher.model.to_json()),
         "code": code_fingerprint(),
         "libraries": persist.library_versions(),
     }
@@ -215,6 +226,11 @@ def _read_parts(
     with open(directory / "records.jsonl", encoding="utf-8") as handle:
         matcher.case_records = [json.loads(line) for line in handle]
     matcher.cases = persist.load_encoded(directory, "cases")
+    # rows of cases updated or removed since the build stay, retired
+    matcher.live = np.load(directory / "live.npy", allow_pickle=False)
+    if len(matcher.live) != len(matcher.cases):
+        raise ValueError("the snapshot's retired rows do not fit its cases")
+    matcher.cases.row_of = {i: r for i, r in matcher.cases.row_of.items() if matcher.live[r]}
     matcher.similarity = TokenSimilarity(vocabulary.strings, vocabulary.key_of)
     generators: list[CandidateGenerator] = []
     for name in manifest["generators"]:
@@ -223,7 +239,10 @@ def _read_parts(
         elif name == "vectors":
             generators.append(persist.load_vector_blocker(directory, vocabulary))
     matcher.generators = generators
-    matcher.tf = case_term_frequencies(matcher.cases, int(manifest["tf_size"]), vocabulary.key_of)
+    live = None if matcher.live.all() else matcher.live
+    matcher.tf = case_term_frequencies(
+        matcher.cases, int(manifest["tf_size"]), vocabulary.key_of, live
+    )
     matcher.fitted = True
     return matcher
 
@@ -253,6 +272,34 @@ def load(
             return None
         return _read_parts(directory, budget, thresholds, use_faiss)
     except Exception:  # a damaged or vanished snapshot: rebuilding is always correct
+        log.warning("could not load the index snapshot in %s: rebuilding", directory, exc_info=True)
+        return None
+
+
+def load_to_extend(
+    index_dir: Path,
+    model_json: str,
+    *,
+    budget: Budget | None = None,
+    thresholds: Thresholds | None = None,
+) -> Matcher | None:
+    """The current snapshot of `index_dir` when it was made by this code and format for
+    the model `model_json`, whatever cases it holds: the caller brings it up to date
+    with `Matcher.add_cases` and `remove_cases`. None when there is none or it differs
+    in anything but its cases."""
+    try:
+        pointer = json.loads((index_dir / POINTER).read_text())
+        directory = index_dir / str(pointer.get("directory"))
+        manifest = json.loads((directory / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return None
+    if manifest.get("format") != persist.FORMAT_VERSION or manifest.get(
+        "model_fingerprint"
+    ) != model_fingerprint(model_json):
+        return None
+    try:
+        return _read_parts(directory, budget, thresholds, use_faiss=True)
+    except Exception:  # damaged or vanished: building afresh is always correct
         log.warning("could not load the index snapshot in %s: rebuilding", directory, exc_info=True)
         return None
 

@@ -17,11 +17,13 @@ Results are the `ScoredMatch` of `ftr rescore` (rank, calibrated score, likeliho
 per-field evidence), computed by the same `Matcher` with the same model, so a
 query answers as the stored proposals would. Nothing is written to any store.
 
-Changes (`add_cases`, `update_case`, `remove_case`) keep the record set current:
-the indexes are rebuilt, lazily, on the next query after a change, with the model
-already fitted (re-fitting is `refit()`, on purpose: a model that moved with every
-record would make scores incomparable over time). Traces only serve that fitting;
-their own `add/update/remove_trace` keep the fitting set current.
+Changes (`add_cases`, `update_case`, `remove_case`) keep the record set and the
+indexes current: once built, the indexes are extended in place (`Matcher.add_cases`),
+so a new registration is found by the next query at the cost of indexing it alone,
+with the model already fitted (re-fitting is `refit()`, on purpose: a model that
+moved with every record would make scores incomparable over time; it also builds the
+indexes afresh). Traces only serve that fitting; their own `add/update/remove_trace`
+keep the fitting set current.
 """
 
 from __future__ import annotations
@@ -211,10 +213,21 @@ class EmbeddedMatcher:
     # --- changes ------------------------------------------------------------------
 
     def add_cases(self, cases: Iterable[Mapping[str, Any]]) -> None:
-        """Add (or replace, by `case_id`) cases; the next query sees them."""
+        """Add (or replace, by `case_id`) cases; the next query sees them.
+
+        All of them are checked before any is taken: one invalid case changes nothing.
+        """
         with self._lock:
-            self._put_cases(cases)
-            self._matcher = None
+            checked = [_validated("cases", case) for case in cases]
+            indexed = {cid for cid in self._cases if cid not in self._closed}
+            self._put_valid(checked)
+            if self._matcher is None:
+                return
+            # a case closed by this change leaves the index; an open one enters it
+            # (again, when it was there before: the matcher retires its older row)
+            leaving = [str(v["case_id"]) for v, open_ in checked if not open_]
+            self._matcher.remove_cases(c for c in leaving if c in indexed)
+            self._matcher.add_cases([v for v, open_ in checked if open_])
 
     def update_case(self, case: Mapping[str, Any]) -> None:
         """Replace a stored case (by `case_id`); a closed status takes it out of results."""
@@ -229,7 +242,8 @@ class EmbeddedMatcher:
             if self._cases.pop(case_id, None) is None:
                 raise KeyError(f"no case {case_id!r}")
             self._closed.discard(case_id)
-            self._matcher = None
+            if self._matcher is not None:
+                self._matcher.remove_cases([case_id])
 
     def add_traces(self, traces: Iterable[Mapping[str, Any]]) -> None:
         """Add (or replace) traces of the fitting set; takes effect at `refit()`."""
@@ -294,8 +308,10 @@ class EmbeddedMatcher:
     # --- internals --------------------------------------------------------------------
 
     def _put_cases(self, cases: Iterable[Mapping[str, Any]]) -> None:
-        for case in cases:
-            values, proposable = _validated("cases", case)
+        self._put_valid([_validated("cases", case) for case in cases])
+
+    def _put_valid(self, checked: list[tuple[Record, bool]]) -> None:
+        for values, proposable in checked:
             case_id = str(values["case_id"])
             self._cases[case_id] = values
             if proposable:

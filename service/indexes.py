@@ -83,6 +83,13 @@ def stored_model(session: Session) -> tuple[MatchModel, str] | None:
         return None
 
 
+# A stored index is brought up to date in place (`Matcher.add_cases`) while the cases
+# changed since it was built, with those retired before, stay under this share of
+# the cases; beyond it, it is built afresh: what a build learns from all the cases
+# (the name vectors' n-grams and projection) would drift too far from them.
+EXTEND_AT_MOST = 0.10
+
+
 @dataclass
 class IndexedMatcher:
     """A matcher for the store's cases, and how it was obtained."""
@@ -91,6 +98,14 @@ class IndexedMatcher:
     fingerprint: str
     loaded: bool
     seconds: float
+    changed: int | None = None  # cases changed since the stored index, when it was extended
+
+    @property
+    def how(self) -> str:
+        """For the run log: loaded, extended (with how many changes), or built."""
+        if self.changed is not None:
+            return f"extended ({self.changed:,} changed cases)"
+        return "loaded" if self.loaded else "built"
 
 
 def matcher_for(
@@ -112,10 +127,34 @@ def matcher_for(
         loaded = snapshot.load(index_dir, print_, budget=budget, thresholds=thresholds)
         if loaded is not None:
             return IndexedMatcher(loaded, print_, True, time.perf_counter() - started)
+        stored = snapshot.load_to_extend(
+            index_dir, model_json, budget=budget, thresholds=thresholds
+        )
+        changed = None if stored is None else bring_up_to_date(stored, cases)
+        if stored is not None and changed is not None:
+            if save:
+                save_snapshot(stored, index_dir, print_)
+            return IndexedMatcher(stored, print_, True, time.perf_counter() - started, changed)
     matcher = Matcher(cases, model=model, budget=budget, thresholds=thresholds)
     if save and index_dir is not None:
         save_snapshot(matcher, index_dir, print_)
     return IndexedMatcher(matcher, print_, False, time.perf_counter() - started)
+
+
+def bring_up_to_date(matcher: Matcher, cases: Sequence[Record]) -> int | None:
+    """Make `matcher` (a stored index) hold exactly `cases`: add the new and changed
+    ones, retire the removed ones. Returns how many changed, or None (and leaves it
+    as it was) when that would be more than EXTEND_AT_MOST of the cases."""
+    held = {case_id: matcher.case_records[row] for case_id, row in matcher.cases.row_of.items()}
+    current = {str(case["case_id"]): case for case in cases}
+    changed = [case for case_id, case in current.items() if held.get(case_id) != case]
+    removed = [case_id for case_id in held if case_id not in current]
+    retired = int((~matcher.live).sum())
+    if retired + len(changed) + len(removed) > EXTEND_AT_MOST * max(len(current), 1):
+        return None
+    matcher.remove_cases(removed)
+    matcher.add_cases(changed)
+    return len(changed) + len(removed)
 
 
 def save_snapshot(matcher: Matcher, index_dir: Path, print_: str) -> bool:

@@ -128,7 +128,7 @@ def rescore(
             cases, digest, model, model_json, index_dir if persist else None, save=persist
         )
         matcher = indexed.matcher
-        index_note = "loaded" if indexed.loaded else "built"
+        index_note = indexed.how
         to_score = rescoring.affected_traces(
             matcher,
             traces,

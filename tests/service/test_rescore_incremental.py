@@ -109,7 +109,9 @@ def test_changed_and_closed_cases_rematch_the_traces_that_may_see_them(data, sco
     changes = [twin, dict(closing, status="reunified")]
     pipeline.import_file(scored, "cases", write_records(tmp_path / "c.csv", changes, "cases"))
     summary = pipeline.rescore(scored)
-    assert summary.mode == "incremental" and summary.index == "built"
+    # the stored index took the two changed cases in place, not rebuilt
+    assert summary.mode == "incremental"
+    assert summary.index == "extended (2 changed cases)"
     assert 0 < summary.traces_scored < len(traces)
     after = _proposals(scored)
     assert "C-registered-twice" in {c for c, *_ in after[sought["trace_id"]]}
@@ -185,3 +187,36 @@ def test_cli_full_with_workers_and_the_usage_errors(data, scored, tmp_path):
         timeout=120,
     )
     assert done.returncode == 1 and "either" in done.stderr
+
+
+def test_an_extended_index_proposes_what_a_rebuilt_one_does(data, scored, tmp_path):
+    """New cases taken into the stored index in place: the incremental run proposes
+    what it would with indexes built afresh (the same best case for every trace)."""
+    paths, cases, _, _ = data
+    moved = [dict(c, case_id=f"{c['case_id']}-new") for c in cases[:20]]
+    pipeline.import_file(scored, "cases", write_records(tmp_path / "n.csv", moved, "cases"))
+    database = Path(scored.engine.url.database)
+    copy = tmp_path / "rebuilt.db"
+    scored.engine.dispose()  # everything written is in the file now
+    copy.write_bytes(database.read_bytes())
+    extended = pipeline.rescore(scored)
+    open_ = [c for c in moved if (c.get("status") or "open") == "open"]
+    open_ = [c for c in open_ if (c.get("consent_for_tracing") or "").lower() != "false"]
+    assert extended.index == f"extended ({len(open_)} changed cases)"
+    rebuilt_store = pipeline.Store.open(f"sqlite:///{copy}")
+    try:
+        rebuilt = pipeline.rescore(rebuilt_store, index_dir=tmp_path / "fresh-index")
+        assert rebuilt.index == "built" and rebuilt.traces_scored == extended.traces_scored
+        first = {t: rows[0][0] for t, rows in _proposals(scored).items()}
+        again = {t: rows[0][0] for t, rows in _proposals(rebuilt_store).items()}
+    finally:
+        rebuilt_store.engine.dispose()
+    assert first.keys() == again.keys()
+    assert sum(first[t] == again[t] for t in first) >= 0.99 * len(first)
+
+
+def test_an_index_is_built_afresh_when_too_much_changed(data, scored, tmp_path):
+    _, cases, _, _ = data
+    many = [dict(c, case_id=f"{c['case_id']}-copy") for c in cases[:40]]  # over a tenth
+    pipeline.import_file(scored, "cases", write_records(tmp_path / "m.csv", many, "cases"))
+    assert pipeline.rescore(scored).index == "built"

@@ -1,0 +1,117 @@
+"""Cases added to, updated in and removed from a built matcher, without a rebuild.
+
+A matcher extended in place must find what a matcher built on the same cases finds
+(the same true case at rank 1 for nearly every trace), never propose a retired row,
+and save and load with its retired rows as it holds them.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from benchmarks.synth import generate
+from scoring import snapshot
+from scoring.engine import Matcher
+
+
+def _read(path: Path) -> list[dict[str, str | None]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return [{k: (v or None) for k, v in row.items()} for row in csv.DictReader(handle)]
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory) -> tuple[list[dict], list[dict], Matcher]:
+    paths = generate(tmp_path_factory.mktemp("add"), n_cases=400, seed=43)
+    cases, traces = _read(paths.cases), _read(paths.traces)
+    built = Matcher(cases)
+    built.fit(traces)
+    return cases, traces, built
+
+
+def _top(matcher: Matcher, traces: list[dict]) -> dict[str, str]:
+    return {m.trace_id: m.case_id for m in matcher.match(traces) if m.rank == 1}
+
+
+def test_cases_added_after_the_build_are_found_as_if_built_with_them(data):
+    cases, traces, built = data
+    extended = Matcher(cases[:300], model=built.model)
+    extended.add_cases(cases[300:])
+    assert extended.cases.ids == built.cases.ids
+    assert extended.live.all()
+    expected, got = _top(built, traces), _top(extended, traces)
+    late = {c["case_id"] for c in cases[300:]}
+    found_late = [t for t, c in expected.items() if c in late]
+    assert len(found_late) >= 20  # the added cases are the answer for these traces
+    agree = sum(got.get(t) == c for t, c in expected.items())
+    assert agree >= 0.98 * len(expected)
+    assert sum(got.get(t) == expected[t] for t in found_late) >= 0.95 * len(found_late)
+
+
+def test_an_updated_case_is_found_by_its_new_record_only(data):
+    cases, traces, built = data
+    matcher = Matcher(cases, model=built.model)
+    case_id = cases[5]["case_id"]
+    old_name = cases[5]["given_name"]
+    changed = dict(cases[5], given_name="Zebulon", family_name="Quixtlebottom")
+    matcher.add_cases([changed])
+    row = matcher.cases.row_of[case_id]
+    assert row == len(cases) and not matcher.live[5] and matcher.live[row]
+    query = {
+        "trace_id": "q",
+        "inquiry_date": "2024-01-01",
+        "given_name": "Zebulon",
+        "family_name": "Quixtlebottom",
+    }
+    found = list(matcher.match([query]))
+    assert found and found[0].case_id == case_id
+    assert all(m.case_id != case_id or m.evidence[1]["case"] != old_name for m in found)
+    # every proposal for the case comes from its current record
+    for m in matcher.match(traces):
+        if m.case_id == case_id:
+            assert "Zebulon" in json.dumps(m.evidence)
+
+
+def test_a_removed_case_is_never_proposed_again(data):
+    cases, traces, built = data
+    matcher = Matcher(cases, model=built.model)
+    before = _top(matcher, traces)
+    gone = sorted(set(before.values()))[:10]
+    matcher.remove_cases(gone)
+    assert not matcher.live[[cases.index(c) for c in cases if c["case_id"] in gone]].any()
+    after = list(matcher.match(traces))
+    assert after and not {m.case_id for m in after} & set(gone)
+
+
+def test_an_extended_matcher_saves_and_loads_as_it_is(data, tmp_path):
+    cases, traces, built = data
+    matcher = Matcher(cases[:350], model=built.model)
+    matcher.add_cases(cases[350:] + [dict(cases[0], given_name="Renamed")])
+    matcher.remove_cases([cases[1]["case_id"]])
+    print_ = snapshot.fingerprint("extended", matcher.model.to_json())
+    snapshot.save(matcher, tmp_path, print_)
+    loaded = snapshot.load(tmp_path, print_)
+    assert loaded is not None
+    assert np.array_equal(loaded.live, matcher.live)
+    assert loaded.cases.row_of == matcher.cases.row_of
+
+    def rows(m: Matcher) -> list[tuple]:
+        return [(r.trace_id, r.case_id, r.rank, r.score) for r in m.match(traces)]
+
+    assert rows(loaded) == rows(matcher)
+    # a loaded matcher goes on taking cases
+    loaded.add_cases([dict(cases[2], given_name="Later")])
+    assert loaded.cases.row_of[cases[2]["case_id"]] == len(loaded.cases) - 1
+
+
+def test_a_matcher_built_empty_indexes_its_first_cases(data):
+    cases, traces, built = data
+    matcher = Matcher([], model=built.model)
+    assert not matcher.generators
+    matcher.add_cases(cases)
+    assert {g.name for g in matcher.generators} == {"keys", "vectors"}
+    assert _top(matcher, traces) == _top(built, traces)
