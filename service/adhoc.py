@@ -4,8 +4,11 @@ Building a `Matcher` (encoding every case, the candidate indexes) costs far more
 scoring a few queries, so one is cached per process for each visibility scope (the
 set of agencies whose cases a caller may see), keyed on the store's latest change:
 the newest completed re-score (whose fitted model it uses), the number of cases and
-their newest update. Any change makes the next query rebuild it. Queries are never
-stored.
+their newest update. After a change to the cases alone (a new registration, an edit,
+a closure), the next query takes the cases updated since into the cached matcher in
+place (`Matcher.add_cases`), so a new registration meets its family in seconds, not
+at the next build; a new model, a deletion, or changes beyond a tenth of the cases
+make it build afresh. Queries are never stored.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ class _Entry:
     cases: int
     vocabulary: int
     lock: threading.Lock = field(default_factory=threading.Lock)
+    newest: Any = None  # the newest case update the matcher holds (None: unknown)
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,7 @@ class MatcherCache:
         self._build_lock = threading.Lock()
         self.builds = 0  # matchers built from the records
         self.loads = 0  # matchers loaded from the persisted indexes
+        self.extensions = 0  # cached matchers brought up to date in place
 
     @staticmethod
     def store_change(session: Session) -> tuple[Any, ...]:
@@ -80,18 +85,72 @@ class MatcherCache:
             if entry is not None and grown < VOCABULARY_GROWTH:
                 self._entries.move_to_end(key)
                 return entry
-            entry = self._build(session, principal)
+            entry = self._extended(session, principal, key) or self._build(session, principal)
             self._entries[key] = entry
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
             return entry
 
+    def _extended(
+        self, session: Session, principal: Principal, key: tuple[Any, ...]
+    ) -> _Entry | None:
+        """A cached matcher of the same model and scope, brought up to date with the
+        cases updated since it was made; None when there is none or it cannot be."""
+        (run, count, _), scope = key
+        old_key = next(
+            (k for k in reversed(self._entries) if k[1] == scope and k[0][0] == run), None
+        )
+        if old_key is None:
+            return None
+        entry = self._entries[old_key]
+        if entry.newest is None or entry.matcher.model is None:
+            return None
+        columns = [Case.__table__.c[name] for name in CASE_FIELDS]  # type: ignore[attr-defined]
+        # `>=`: a case updated within the same instant as the newest one held may be
+        # newer (an import stamps all of its cases alike); those unchanged are skipped
+        stmt = readable(
+            select(*columns, Case.proposable, Case.updated_at).where(
+                Case.updated_at >= entry.newest
+            ),
+            principal,
+        )
+        width = len(CASE_FIELDS)
+        matcher = entry.matcher
+        rows, opened, closed = session.execute(stmt).all(), [], []
+        for row in rows:
+            record = dict(zip(CASE_FIELDS, row[:width], strict=True))
+            at = matcher.cases.row_of.get(str(record["case_id"]))
+            if not row[width]:
+                closed.append(str(record["case_id"]))
+            elif at is None or matcher.case_records[at] != record:
+                opened.append(record)
+        retired = int((~matcher.live).sum())
+        if retired + len(opened) + len(closed) > indexes.EXTEND_AT_MOST * max(count, 1):
+            return None
+        proposable = select(func.count()).select_from(Case).where(Case.proposable.is_(True))
+        wanted = session.scalar(readable(proposable, principal))
+        with entry.lock:
+            held = set(entry.matcher.cases.row_of)
+            after = (held - set(closed)) | {str(c["case_id"]) for c in opened}
+            if len(after) != wanted:  # a case was deleted, or seen by another scope
+                return None
+            entry.matcher.remove_cases(c for c in closed if c in held)
+            entry.matcher.add_cases(opened)
+            entry.cases = len(after)
+            entry.newest = max([entry.newest, *(row[width + 1] for row in rows)])
+        del self._entries[old_key]
+        self.extensions += 1
+        return entry
+
     def _build(self, session: Session, principal: Principal) -> _Entry:
+        newest = session.scalar(readable(select(func.max(Case.updated_at)), principal))
         loaded = self._load_snapshot(session, principal)
         if loaded is not None:
             self.loads += 1
-            return _Entry(loaded, len(loaded.case_records), len(loaded.encoder.vocabulary))
+            entry = _Entry(loaded, len(loaded.cases.row_of), len(loaded.encoder.vocabulary))
+            entry.newest = newest
+            return entry
         columns = [Case.__table__.c[name] for name in CASE_FIELDS]  # type: ignore[attr-defined]
         stmt = readable(select(*columns).where(Case.proposable.is_(True)), principal)
         cases = [dict(zip(CASE_FIELDS, row, strict=True)) for row in session.execute(stmt)]
@@ -105,7 +164,14 @@ class MatcherCache:
             # No re-score yet: fit on the stored traces (parameters only, nothing shown).
             matcher.fit(list(repository.iter_records(session, "traces")))
         self.builds += 1
-        return _Entry(matcher, len(cases), len(matcher.encoder.vocabulary))
+        # a matcher fitted here (no re-score yet) is rebuilt with the next change
+        fitted_here = model is None
+        return _Entry(
+            matcher,
+            len(cases),
+            len(matcher.encoder.vocabulary),
+            newest=None if fitted_here else newest,
+        )
 
     def _load_snapshot(self, session: Session, principal: Principal) -> Matcher | None:
         """The indexes the last re-score persisted, when `principal` sees every case.

@@ -141,10 +141,25 @@ class EmbeddedMatcher:
                 cases = [] if loaded is not None else indexes.load_cases(session)
         finally:
             store.engine.dispose()
+        if loaded is None and wanted and folder is not None:
+            # a snapshot of other cases: brought up to date in place when few changed
+            stored_index = snapshot.load_to_extend(
+                folder, model_json, budget=budget, thresholds=thresholds
+            )
+            changed = (
+                None if stored_index is None else indexes.bring_up_to_date(stored_index, cases)
+            )
+            if stored_index is not None and changed is not None:
+                loaded = stored_index
+                if persist:
+                    indexes.save_snapshot(loaded, folder, wanted)
         embedded = cls(model=model, thresholds=thresholds, budget=budget)
         embedded._traces = {str(t["trace_id"]): t for t in traces}
         if loaded is not None:
-            embedded._cases = {str(r["case_id"]): dict(r) for r in loaded.case_records}
+            # the rows it holds now: an updated case's older row and a removed case's
+            # are retired, not gone
+            records = loaded.case_records
+            embedded._cases = {cid: dict(records[row]) for cid, row in loaded.cases.row_of.items()}
             embedded._matcher = loaded
             embedded.loaded_from = folder
             return embedded

@@ -6,6 +6,7 @@ import csv
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from factories import case, trace, write_records
 
@@ -114,13 +115,34 @@ def test_from_store_loads_fresh_indexes_and_rebuilds_stale_ones(data, tmp_path, 
             ]
             got = [(m.case_id, m.rank, round(m.score, 9)) for m in embedded.match(t)]
             assert got == stored
-    # a case changed in the store: the snapshot is stale, rebuilt once, then reused
+    # a case changed in the store: the stale snapshot is brought up to date in place
+    # (the changed case indexed alone), saved, then loaded as it is
     edited = dict(cases[3], given_name="Changed Name")
     pipeline.import_file(store, "cases", write_records(tmp_path / "edit.csv", [edited], "cases"))
-    rebuilt = EmbeddedMatcher.from_store(url)
-    assert rebuilt.loaded_from is None and rebuilt.builds == 1
+    extended = EmbeddedMatcher.from_store(url)
+    assert extended.loaded_from is not None and extended.builds == 0
+    matcher = extended.matcher
+    assert not matcher.live.all()  # the case's older row, retired
+    row = matcher.cases.row_of[edited["case_id"]]
+    assert matcher.case_records[row]["given_name"] == "Changed Name"
+    assert extended._cases[edited["case_id"]]["given_name"] == "Changed Name"
+    query = {**edited, "trace_id": "q", "inquiry_date": edited["registration_date"]}
+    assert extended.match(query)[0].case_id == edited["case_id"]
     again = EmbeddedMatcher.from_store(url)
     assert again.loaded_from is not None and again.builds == 0
+    assert np.array_equal(again.matcher.live, matcher.live)
+    # a case removed from the store (closed): retired from the snapshot the same way
+    open_case = next(c for c in cases[4:] if c["case_id"] in again._cases)
+    closing = dict(open_case, status="closed")
+    pipeline.import_file(store, "cases", write_records(tmp_path / "close.csv", [closing], "cases"))
+    fewer = EmbeddedMatcher.from_store(url)
+    assert fewer.builds == 0 and closing["case_id"] not in fewer._cases
+    assert closing["case_id"] not in {
+        m.case_id
+        for m in fewer.match(
+            dict(query, **{k: open_case[k] for k in ("given_name", "family_name")})
+        )
+    }
     # another index format (a new release): rebuilt, never trusted
     monkeypatch.setattr(persist, "FORMAT_VERSION", persist.FORMAT_VERSION + 1)
     newer = EmbeddedMatcher.from_store(url)

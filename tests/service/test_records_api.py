@@ -151,16 +151,42 @@ def test_adhoc_queries_respect_limit_threshold_and_visibility(shared_world) -> N
     # Officer b may not see agency a's case: it is never returned to them.
     other = world.client.post("/v1/match", json=body, headers=world.auth("officer_b")).json()
     assert case["case_id"] not in {m["case_id"] for r in other["results"] for m in r["matches"]}
-    # The same scope reuses its matcher; a change to the cases rebuilds it.
+    # The same scope reuses its matcher; a new case is taken into it in place, and
+    # the very next query finds it.
     world.client.post("/v1/match", json=body, headers=world.auth("supervisor_a"))
     assert cache.builds == builds + 2
+    extensions = cache.extensions
     world.client.post(
         "/v1/cases",
-        json={"case_id": "ADHOC-1", "registration_date": "2024-06-01"},
+        json={
+            "case_id": "ADHOC-1",
+            "registration_date": "2024-06-01",
+            "given_name": "Zebulon",
+            "family_name": "Quixtlebottom",
+        },
         headers=world.auth("officer_a"),
     )
-    world.client.post("/v1/match", json=body, headers=world.auth("officer_a"))
-    assert cache.builds == builds + 3
+    new = {"given_name": "Zebulon", "family_name": "Quixtlebottom"}
+    found = world.client.post(
+        "/v1/match",
+        json={"queries": [{"id": "n", "trace": new}, *body["queries"]]},
+        headers=world.auth("officer_a"),
+    ).json()["results"]
+    assert found[0]["matches"][0]["case_id"] == "ADHOC-1"
+    assert found[1]["matches"][0]["case_id"] == case["case_id"]
+    assert (cache.builds, cache.extensions) == (builds + 2, extensions + 1)
+    # closed: out of the very next answer, again without a build
+    closed = world.client.put(
+        "/v1/cases/ADHOC-1",
+        json={"registration_date": "2024-06-01", **new, "status": "closed"},
+        headers=world.auth("officer_a"),
+    )
+    assert closed.status_code == 200, closed.text
+    again = world.client.post(
+        "/v1/match", json={"queries": [{"id": "n", "trace": new}]}, headers=world.auth("officer_a")
+    ).json()["results"][0]["matches"]
+    assert "ADHOC-1" not in {m["case_id"] for m in again}
+    assert (cache.builds, cache.extensions) == (builds + 2, extensions + 2)
     repeated = {"queries": [{"id": "x", "trace": query}, {"id": "x", "trace": query}]}
     answer = world.client.post("/v1/match", json=repeated, headers=world.auth("officer_a"))
     assert answer.status_code == 422
@@ -185,11 +211,16 @@ def test_adhoc_queries_use_the_persisted_indexes_for_a_caller_who_sees_every_cas
     assert loaded[0]["case_id"] == world.ids["case_a"]
     world.client.post("/v1/match", json=body, headers=world.auth("officer_b"))
     assert (cache.loads, cache.builds) == (loads + 1, builds + 1)
-    # a stale snapshot (the cases changed since) is never used
+    # the cases changed: the matcher in memory takes the change in place...
     world.client.post(
         "/v1/cases",
         json={"case_id": "ADHOC-2", "registration_date": "2024-06-01"},
         headers=world.auth("admin"),
     )
     world.client.post("/v1/match", json=body, headers=world.auth("admin"))
-    assert (cache.loads, cache.builds) == (loads + 1, builds + 2)
+    assert (cache.loads, cache.builds, cache.extensions) == (loads + 1, builds + 1, 1)
+    # ... but the snapshot on disk is stale now, and a new process never uses it
+    fresh = MatcherCache(index_dir=cache.index_dir)
+    world.app.state.services.matchers = fresh
+    world.client.post("/v1/match", json=body, headers=world.auth("admin"))
+    assert (fresh.loads, fresh.builds) == (0, 1)
