@@ -154,6 +154,10 @@ class MatcherCache:
         columns = [Case.__table__.c[name] for name in CASE_FIELDS]  # type: ignore[attr-defined]
         stmt = readable(select(*columns).where(Case.proposable.is_(True)), principal)
         cases = [dict(zip(CASE_FIELDS, row, strict=True)) for row in session.execute(stmt)]
+        extended = self._extend_snapshot(session, principal, cases)
+        if extended is not None:
+            self.loads += 1
+            return _Entry(extended, len(cases), len(extended.encoder.vocabulary), newest=newest)
         model_json = repository.latest_model(session)
         try:
             model = MatchModel.from_json(model_json) if model_json else None
@@ -173,6 +177,27 @@ class MatcherCache:
             newest=None if fitted_here else newest,
         )
 
+    def _extend_snapshot(
+        self, session: Session, principal: Principal, cases: list[dict[str, str | None]]
+    ) -> Matcher | None:
+        """The persisted snapshot of other cases, brought up to date with `cases` (all
+        the store's proposable ones) in place, when `principal` sees every case and few
+        changed (`indexes.bring_up_to_date`)."""
+        if self.index_dir is None or not self._sees_all(session, principal):
+            return None
+        stored = indexes.stored_model(session)
+        if stored is None:
+            return None
+        matcher = snapshot.load_to_extend(self.index_dir, stored[1])
+        if matcher is None or indexes.bring_up_to_date(matcher, cases) is None:
+            return None
+        return matcher
+
+    @staticmethod
+    def _sees_all(session: Session, principal: Principal) -> bool:
+        proposable = select(func.count()).select_from(Case).where(Case.proposable.is_(True))
+        return session.scalar(readable(proposable, principal)) == session.scalar(proposable)
+
     def _load_snapshot(self, session: Session, principal: Principal) -> Matcher | None:
         """The indexes the last re-score persisted, when `principal` sees every case.
 
@@ -186,8 +211,7 @@ class MatcherCache:
         stored = indexes.stored_model(session)
         if stored is None:
             return None
-        proposable = select(func.count()).select_from(Case).where(Case.proposable.is_(True))
-        if session.scalar(readable(proposable, principal)) != session.scalar(proposable):
+        if not self._sees_all(session, principal):
             return None
         _, model_json = stored
         wanted = snapshot.fingerprint(indexes.cases_digest(session), model_json)

@@ -219,8 +219,11 @@ def test_adhoc_queries_use_the_persisted_indexes_for_a_caller_who_sees_every_cas
     )
     world.client.post("/v1/match", json=body, headers=world.auth("admin"))
     assert (cache.loads, cache.builds, cache.extensions) == (loads + 1, builds + 1, 1)
-    # ... but the snapshot on disk is stale now, and a new process never uses it
+    # ... and the snapshot on disk, stale now, is never used as it is: a new process
+    # brings it up to date with the store before its first answer
     fresh = MatcherCache(index_dir=cache.index_dir)
     world.app.state.services.matchers = fresh
     world.client.post("/v1/match", json=body, headers=world.auth("admin"))
-    assert (fresh.loads, fresh.builds) == (0, 1)
+    assert (fresh.loads, fresh.builds) == (1, 0)
+    (entry,) = fresh._entries.values()
+    assert "ADHOC-2" in entry.matcher.cases.row_of
