@@ -28,13 +28,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from case_store.models import Case, PotentialMatch, Trace
-from matching.candidates import generate
+from matching.candidates import Candidates, generate
+from matching.encode import Encoded
 from scoring.engine import Matcher
 from scoring.features import compare_pairs
 
@@ -86,12 +88,11 @@ def affected_traces(
         target = np.zeros(len(matcher.cases), dtype=bool)
         target[rows] = True
         rest = [t for t in traces if t["trace_id"] not in wanted]
-        for start in range(0, len(rest), chunk):
-            enc = matcher.encoder.encode("traces", rest[start : start + chunk])
-            cands = generate(matcher.cases, enc, matcher.generators, matcher.budget)
+
+        def could_propose(enc: Encoded, cands: Candidates) -> None:
             changed = np.flatnonzero(target[cands.case_rows])
             if not len(changed):
-                continue
+                return
             rows, case_rows = cands.query_rows[changed], cands.case_rows[changed]
             comparison = compare_pairs(matcher.similarity, enc, matcher.cases, rows, case_rows)
             rival_top = np.array([top_scores.get(enc.ids[int(i)], 0.0) for i in rows])
@@ -100,6 +101,22 @@ def affected_traces(
             )
             hit = np.unique(rows[best >= matcher.thresholds.possible])
             wanted.update(enc.ids[int(i)] for i in hit)
+
+        # as in `Matcher.match`: the next chunk's candidates are generated in a second
+        # thread (the key product and the vector search release the GIL) while this
+        # one's are compared; encoding stays here and in order (it grows the vocabulary)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ftr-affected") as pool:
+            ahead: tuple[Encoded, Future[Candidates]] | None = None
+            for start in range(0, len(rest), chunk):
+                enc = matcher.encoder.encode("traces", rest[start : start + chunk])
+                found = pool.submit(
+                    generate, matcher.cases, enc, matcher.generators, matcher.budget
+                )
+                if ahead is not None:
+                    could_propose(ahead[0], ahead[1].result())
+                ahead = (enc, found)
+            if ahead is not None:
+                could_propose(ahead[0], ahead[1].result())
     return [t for t in traces if t["trace_id"] in wanted]
 
 
