@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -95,12 +96,13 @@ class TermFrequencies:
             self._keys = np.concatenate([self._keys, new])
         return self._keys
 
-    @property
+    @cached_property
     def typical(self) -> float:
         """The share of the name a person typically bears (share-weighted mean share).
 
         An exact agreement on a name this common is worth the model's average weight;
-        rarer names weigh more, commoner ones less.
+        rarer names weigh more, commoner ones less. Worked out once: `share` is never
+        changed, and a query asks for it a dozen times (1 ms each at 100,000 cases).
         """
         total = float(np.nansum(self.share))
         return float(np.nansum(self.share**2) / total) if total > 0 else 1.0
