@@ -31,3 +31,28 @@ def test_the_cli_summary_is_read_back():
     assert rescore_bench._number_before(line, " cases,") == 3456
     assert rescore_bench.percentiles([1.0, 2.0, 3.0])[0] == 2.0
     assert "cores" in rescore_bench.machine()
+
+
+def test_new_records_are_added_in_place_and_found(tmp_path):
+    """`embedded_increment` adds held-back cases to a built matcher (no rebuild) and
+    finds the held-back traces' children among them."""
+    from benchmarks.synth import generate
+    from service.embedded import EmbeddedMatcher
+
+    paths = generate(tmp_path / "data", n_cases=300, seed=7)
+    rescore_bench.split_file(
+        paths.cases, 40, tmp_path / "cases-main.csv", tmp_path / "cases-new.csv"
+    )
+    rescore_bench.split_file(
+        paths.traces, 20, tmp_path / "traces-main.csv", tmp_path / "traces-new.csv"
+    )
+    embedded = EmbeddedMatcher(
+        cases=rescore_bench.read_records(tmp_path / "cases-main.csv", 10**9),
+        traces=rescore_bench.read_records(tmp_path / "traces-main.csv", 10**9),
+    )
+    embedded.match({"given_name": "Olena"})  # built once
+    table = rescore_bench.embedded_increment(embedded, tmp_path, paths.truth)
+    assert embedded.builds == 1
+    assert "`add_cases`, 40 cases" in table and "`match_many`, 20 traces" in table
+    recall = float(table.splitlines()[-1].split("|")[-2])
+    assert recall >= 0.9
