@@ -287,12 +287,15 @@ class Matcher:
 
     def remove_cases(self, case_ids: Iterable[str]) -> None:
         """Never propose these cases again (their rows stay in the indexes, retired)."""
+        retired = False
         for case_id in case_ids:
             row = self.cases.row_of.pop(case_id, None)
             if row is not None:
                 self.live[row] = False
                 self.cases.proposable[row] = False
-        self.tf = self._term_frequencies()
+                retired = True
+        if retired:
+            self.tf = self._term_frequencies()
 
     def _build_generators(self) -> list[CandidateGenerator]:
         vocabulary = self.encoder.vocabulary
