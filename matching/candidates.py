@@ -192,8 +192,9 @@ class KeyBlocker:
     def add(self, cases: Encoded) -> None:
         """Index cases added after the build (their rows follow the indexed ones).
 
-        Their postings are kept apart and walked after the others, so adding a
-        thousand cases to a million costs the thousand. The weights are worked out
+        Their postings are kept apart and walked after the others, so the postings
+        of the million cases already indexed are not built again (the case-by-key
+        matrix, which is what is saved, is copied once a call). The weights are worked out
         again over all cases, as a build would; a key that a build would still rank
         by but this index dropped postings of (it was too common, and is no longer)
         makes the postings be built again.
@@ -220,10 +221,7 @@ class KeyBlocker:
         self._added += len(cases)
         start = self._cases.shape[0] - self._added
         # keys x cases for the added rows, case numbers counted from the first case
-        tail = self._cases[start:]
-        self._added_postings = sparse.csr_matrix(
-            (tail.data, tail.indices + 0, tail.indptr), shape=tail.shape
-        ).T.tocsr()
+        self._added_postings = self._cases[start:].T.tocsr()
         self._added_postings.indices += start
 
     def _walk(self) -> sparse.csr_matrix:

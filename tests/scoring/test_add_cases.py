@@ -115,3 +115,22 @@ def test_a_matcher_built_empty_indexes_its_first_cases(data):
     matcher.add_cases(cases)
     assert {g.name for g in matcher.generators} == {"keys", "vectors"}
     assert _top(matcher, traces) == _top(built, traces)
+
+
+def test_postings_of_added_cases_walked_apart_rank_as_if_built_again(data):
+    """Cases added after the key index was first searched are walked in their own
+    postings; the candidates are exactly those of postings built over all rows."""
+    cases, traces, built = data
+    matcher = Matcher(cases[:250], model=built.model)
+    list(matcher.match(traces[:5]))  # the postings are built on the first search
+    matcher.add_cases(cases[250:320])
+    matcher.add_cases(cases[320:])  # twice: the added part grows
+    keys = next(g for g in matcher.generators if g.name == "keys")
+    assert keys._added_postings is not None and keys._added == len(cases) - 250
+    queries = matcher.encoder.encode("traces", traces)
+    apart = keys.candidates(queries, 150)
+    keys._postings = None  # built again over every row
+    together = keys.candidates(queries, 150)
+    assert keys._added_postings is None
+    for field in ("query_rows", "case_rows", "scores"):
+        assert np.array_equal(getattr(apart, field), getattr(together, field))
