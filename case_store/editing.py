@@ -69,11 +69,15 @@ def save_record(
         changed = row.content_hash != digest
         for name, value in values.items():
             setattr(row, name, value)
+    # a record given to another agency is updated too, though its content is not:
+    # who may see it changed, and matchers cached per visibility scope must notice
+    moved = not created and row.agency_id != agency_id
     row.agency_id = agency_id
     row.proposable = record.proposable
     if changed:
         row.content_hash = digest
         row.needs_matching = True
+    if changed or moved:
         row.updated_at = now
     session.flush()
     if changed and not created:

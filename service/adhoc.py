@@ -125,6 +125,10 @@ class MatcherCache:
                 closed.append(str(record["case_id"]))
             elif at is None or matcher.case_records[at] != record:
                 opened.append(record)
+        # a case updated out of the caller's sight (given to another agency) leaves it
+        since = select(Case.case_id).where(Case.updated_at >= entry.newest)
+        seen = {str(row[0]) for row in rows}
+        closed += [str(c) for c in session.scalars(since) if str(c) not in seen]
         retired = int((~matcher.live).sum())
         if retired + len(opened) + len(closed) > indexes.EXTEND_AT_MOST * max(count, 1):
             return None

@@ -187,6 +187,23 @@ def test_adhoc_queries_respect_limit_threshold_and_visibility(shared_world) -> N
     ).json()["results"][0]["matches"]
     assert "ADHOC-1" not in {m["case_id"] for m in again}
     assert (cache.builds, cache.extensions) == (builds + 2, extensions + 2)
+    # given to another agency: out of officer a's matcher at once, again in place
+    other = {"given_name": "Wenceslas", "family_name": "Oyelaran-Zhukov"}
+    record = {"case_id": "ADHOC-3", "registration_date": "2024-06-01", **other}
+    world.client.post("/v1/cases", json=record, headers=world.auth("officer_a"))
+    query = {"queries": [{"id": "o", "trace": other}]}
+
+    def first(user: str) -> list[str]:
+        found = world.client.post("/v1/match", json=query, headers=world.auth(user)).json()
+        return [m["case_id"] for m in found["results"][0]["matches"]]
+
+    assert first("officer_a")[:1] == ["ADHOC-3"]
+    moved = world.client.put(
+        "/v1/cases/ADHOC-3", json={**record, "agency_id": "b"}, headers=world.auth("admin")
+    )
+    assert moved.status_code == 200, moved.text
+    assert "ADHOC-3" not in first("officer_a")
+    assert (cache.builds, cache.extensions) == (builds + 2, extensions + 4)
     repeated = {"queries": [{"id": "x", "trace": query}, {"id": "x", "trace": query}]}
     answer = world.client.post("/v1/match", json=repeated, headers=world.auth("officer_a"))
     assert answer.status_code == 422
