@@ -55,6 +55,30 @@ class CandidateGenerator(Protocol):
     def candidates(self, queries: Encoded, k: int) -> Candidates: ...
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _walk_key(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    key: int,
+    weight: np.float32,
+    sums: np.ndarray,
+    seen: np.ndarray,
+    touched: np.ndarray,
+    count: int,
+) -> int:
+    """Add `weight` to every case of one key's postings (none when the key is newer
+    than this part); returns how many cases the row has touched now."""
+    if key + 1 < len(indptr):
+        for kk in range(indptr[key], indptr[key + 1]):
+            case = indices[kk]
+            sums[case] += weight
+            if not seen[case]:
+                seen[case] = True
+                touched[count] = case
+                count += 1
+    return count
+
+
 @njit(nogil=True, cache=True)
 def _top_k_products(
     q_indptr: np.ndarray,
@@ -95,22 +119,8 @@ def _top_k_products(
         for jj in range(q_indptr[row], q_indptr[row + 1]):
             key = q_indices[jj]
             weight = q_data[jj]
-            if key + 1 < len(c_indptr):
-                for kk in range(c_indptr[key], c_indptr[key + 1]):
-                    case = c_indices[kk]
-                    sums[case] += weight
-                    if not seen[case]:
-                        seen[case] = True
-                        touched[count] = case
-                        count += 1
-            if key + 1 < len(d_indptr):
-                for kk in range(d_indptr[key], d_indptr[key + 1]):
-                    case = d_indices[kk]
-                    sums[case] += weight
-                    if not seen[case]:
-                        seen[case] = True
-                        touched[count] = case
-                        count += 1
+            count = _walk_key(c_indptr, c_indices, key, weight, sums, seen, touched, count)
+            count = _walk_key(d_indptr, d_indices, key, weight, sums, seen, touched, count)
         cases = touched[:count].copy()
         scores = np.empty(count, dtype=np.float32)
         for i in range(count):

@@ -251,21 +251,41 @@ class Matcher:
     # --- changes ----------------------------------------------------------------
 
     def add_cases(self, records: Sequence[Record]) -> None:
-        """Index more cases in place, with the model as fitted; a `case_id` already
-        indexed is an update: its older row is retired.
+        """Index more cases in place (`change_cases`)."""
+        self.change_cases(records)
+
+    def remove_cases(self, case_ids: Iterable[str]) -> None:
+        """Never propose these cases again (`change_cases`)."""
+        self.change_cases((), case_ids)
+
+    def change_cases(self, added: Sequence[Record], removed: Iterable[str] = ()) -> None:
+        """Retire the cases `removed` and index the `added` ones in place, with the
+        model as fitted; an added `case_id` already indexed is an update: its older
+        row is retired. Retired rows stay in the indexes but are never candidates.
 
         The indexes are extended, not built again: five hundred new cases took 2.5 s
         against 959,838 indexed, where building the indexes and fitting took 320 s
         (`benchmarks/results/rescore-1m.md`). What a build would learn from all
-        cases is kept from the build: the name vectors' n-grams and
-        projection (`VectorBlocker.add`); the key weights and name frequencies are
-        worked out again over all cases. Candidates can therefore differ slightly
+        cases is kept from the build: the name vectors' n-grams and projection
+        (`VectorBlocker.add`); the key weights and name frequencies are worked out
+        again over all cases (once a call). Candidates can therefore differ slightly
         from a matcher built afresh on the same cases; `ftr rescore --full` builds
         afresh.
         """
-        records = list(records)
-        if not records:
-            return
+        retired = False
+        for case_id in removed:
+            row = self.cases.row_of.pop(case_id, None)
+            if row is not None:
+                self.live[row] = False
+                self.cases.proposable[row] = False
+                retired = True
+        added = list(added)
+        if added:
+            self._index_more(added)
+        if added or retired:
+            self.tf = self._term_frequencies()
+
+    def _index_more(self, records: list[Record]) -> None:
         new = self.encoder.encode("cases", records)
         retired = [self.cases.row_of[i] for i in new.row_of if i in self.cases.row_of]
         self.cases = self.cases.extended(new)
@@ -283,19 +303,6 @@ class Matcher:
                     generator.add(new)
             else:  # a first case, or a first named one: nothing to extend yet
                 self.generators = self._build_generators()
-        self.tf = self._term_frequencies()
-
-    def remove_cases(self, case_ids: Iterable[str]) -> None:
-        """Never propose these cases again (their rows stay in the indexes, retired)."""
-        retired = False
-        for case_id in case_ids:
-            row = self.cases.row_of.pop(case_id, None)
-            if row is not None:
-                self.live[row] = False
-                self.cases.proposable[row] = False
-                retired = True
-        if retired:
-            self.tf = self._term_frequencies()
 
     def _build_generators(self) -> list[CandidateGenerator]:
         vocabulary = self.encoder.vocabulary

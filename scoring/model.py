@@ -145,8 +145,8 @@ def term_frequencies(
     if parents is not None:
         family = term_frequencies(parents, vocabulary_size, key_of, known=known)
     ids = np.where(names >= 0, names, -1).astype(np.int64)
-    if key_of is not None:
-        table = np.asarray(key_of[:vocabulary_size], dtype=np.int64)
+    table = None if key_of is None else np.asarray(key_of[:vocabulary_size], dtype=np.int64)
+    if table is not None:
         ids = np.where(ids >= 0, table[np.maximum(ids, 0)], -1)
     if ids.size:
         ids = np.sort(ids, axis=1)
@@ -157,7 +157,7 @@ def term_frequencies(
     share = counts[:vocabulary_size] / max(len(names), 1)
     if known is not None:
         tokens = np.flatnonzero(known[:vocabulary_size])
-        keys = tokens if key_of is None else np.asarray(key_of, dtype=np.int64)[tokens]
+        keys = tokens if table is None else table[tokens]
         held = np.zeros(vocabulary_size, dtype=bool)
         held[keys[keys < vocabulary_size]] = True
         share[~held] = np.nan

@@ -257,23 +257,7 @@ def load(
 ) -> Matcher | None:
     """The current snapshot of `index_dir` as a Matcher when its fingerprint is
     `print_`; None (rebuild) when there is none, it differs, or it cannot be read."""
-    try:
-        pointer = json.loads((index_dir / POINTER).read_text())
-    except (OSError, ValueError):
-        return None
-    if pointer.get("fingerprint") != print_:
-        return None
-    directory = index_dir / str(pointer.get("directory"))
-    try:
-        manifest = json.loads((directory / MANIFEST).read_text())
-        if manifest.get("format") != persist.FORMAT_VERSION or manifest.get("fingerprint") != (
-            print_
-        ):
-            return None
-        return _read_parts(directory, budget, thresholds, use_faiss)
-    except Exception:  # a damaged or vanished snapshot: rebuilding is always correct
-        log.warning("could not load the index snapshot in %s: rebuilding", directory, exc_info=True)
-        return None
+    return _load_current(index_dir, "fingerprint", print_, budget, thresholds, use_faiss)
 
 
 def load_to_extend(
@@ -285,21 +269,33 @@ def load_to_extend(
 ) -> Matcher | None:
     """The current snapshot of `index_dir` when it was made by this code and format for
     the model `model_json`, whatever cases it holds: the caller brings it up to date
-    with `Matcher.add_cases` and `remove_cases`. None when there is none or it differs
-    in anything but its cases."""
+    with `Matcher.change_cases`. None when there is none or it differs in anything but
+    its cases."""
+    wanted = model_fingerprint(model_json)
+    return _load_current(index_dir, "model_fingerprint", wanted, budget, thresholds, True)
+
+
+def _load_current(
+    index_dir: Path,
+    field: str,
+    wanted: str,
+    budget: Budget | None,
+    thresholds: Thresholds | None,
+    use_faiss: bool,
+) -> Matcher | None:
+    """The current snapshot when its manifest is of this format and its `field` is
+    `wanted`; None when there is none, it differs, or it cannot be read."""
     try:
         pointer = json.loads((index_dir / POINTER).read_text())
-        directory = index_dir / str(pointer.get("directory"))
+        directory = index_dir / str(pointer["directory"])
         manifest = json.loads((directory / MANIFEST).read_text())
-    except (OSError, ValueError):
+    except (OSError, ValueError, KeyError, TypeError):
         return None
-    if manifest.get("format") != persist.FORMAT_VERSION or manifest.get(
-        "model_fingerprint"
-    ) != model_fingerprint(model_json):
+    if manifest.get("format") != persist.FORMAT_VERSION or manifest.get(field) != wanted:
         return None
     try:
-        return _read_parts(directory, budget, thresholds, use_faiss=True)
-    except Exception:  # damaged or vanished: building afresh is always correct
+        return _read_parts(directory, budget, thresholds, use_faiss)
+    except Exception:  # a damaged or vanished snapshot: rebuilding is always correct
         log.warning("could not load the index snapshot in %s: rebuilding", directory, exc_info=True)
         return None
 

@@ -139,8 +139,7 @@ class MatcherCache:
             after = (held - set(closed)) | {str(c["case_id"]) for c in opened}
             if len(after) != wanted:  # a case was deleted, or seen by another scope
                 return None
-            entry.matcher.remove_cases(c for c in closed if c in held)
-            entry.matcher.add_cases(opened)
+            entry.matcher.change_cases(opened, [c for c in closed if c in held])
             entry.cases = len(after)
             entry.newest = max([entry.newest, *(row[width + 1] for row in rows)])
         del self._entries[old_key]

@@ -241,8 +241,9 @@ class EmbeddedMatcher:
             # a case closed by this change leaves the index; an open one enters it
             # (again, when it was there before: the matcher retires its older row)
             leaving = [str(v["case_id"]) for v, open_ in checked if not open_]
-            self._matcher.remove_cases(c for c in leaving if c in indexed)
-            self._matcher.add_cases([v for v, open_ in checked if open_])
+            self._matcher.change_cases(
+                [v for v, open_ in checked if open_], [c for c in leaving if c in indexed]
+            )
 
     def update_case(self, case: Mapping[str, Any]) -> None:
         """Replace a stored case (by `case_id`); a closed status takes it out of results."""

@@ -156,8 +156,7 @@ def bring_up_to_date(matcher: Matcher, cases: Sequence[Record]) -> int | None:
     retired = int((~matcher.live).sum())
     if retired + len(changed) + len(removed) > EXTEND_AT_MOST * max(len(current), 1):
         return None
-    matcher.remove_cases(removed)
-    matcher.add_cases(changed)
+    matcher.change_cases(changed, removed)
     return len(changed) + len(removed)
 
 
