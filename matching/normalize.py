@@ -545,11 +545,25 @@ def _readings(word: str) -> list[str]:
 
 def readings(token: str) -> tuple[str, ...]:
     """The other spellings a folded name token may stand for (see `_readings`):
-    `cabdi` -> (`abdi`,), `julija` -> (`yuliya`,); empty for most tokens and for
-    skeleton keys. Comparisons take the best agreement over them."""
-    if not token or _SKELETON_FORM.fullmatch(token):
+    `cabdi` -> (`abdi`,), `julija` -> (`yuliya`,); empty for most tokens. Comparisons
+    take the best agreement over them.
+
+    A skeleton key (a place level's, `place_levels`) keeps only its consonants, so
+    only one of those readings survives in it: its C, written ch, tch or cz, may be a
+    French sh (El Facher, El Fasher: FCR, FXR; Rif Dimachq) or a German or Polish kh
+    (Chersoń, Kherson: CRSN, HRSN), read as X or H.
+    """
+    if not token:
         return ()
+    if _SKELETON_FORM.fullmatch(token):
+        return _key_readings(token)
     return _readings_of(token)
+
+
+def _key_readings(key: str) -> tuple[str, ...]:
+    if "C" not in key:
+        return ()
+    return (key.replace("C", "X"), key.replace("C", "H"))
 
 
 @lru_cache(maxsize=_CACHE)

@@ -81,6 +81,19 @@ def test_short_place_keys_meet_only_as_written() -> None:
     assert same["origin"] == 2
 
 
+def test_a_place_spelled_the_french_or_german_way_is_the_same_place() -> None:
+    """Place keys keep consonants only: El Facher (FCR) and El Fasher (FXR) meet through
+    the French reading of ch, Chersoń and Kherson through the German one; Chernihiv
+    does not become Kharkiv."""
+
+    def origin(a: str, b: str) -> int:
+        return _levels(trace(place_of_origin=a), case(place_of_origin=b))["origin"]
+
+    assert origin("Soudan > Darfour-Nord > El Facher", "Sudan > North Darfur > El Fashir") == 3
+    assert origin("Ukraine > Kherson Oblast > Oleshky", "Ukraina > Chersoń > Olechky") == 3
+    assert origin("Ukraine > Chernihiv", "Ukraine > Kharkiv") == 1
+
+
 def test_only_an_aliass_first_word_is_a_given_name() -> None:
     """Other names often give the child's whole name again: "Hanna Ivanova" is Anna
     Ivanova, and its join (hannaivanova) is no given name that differs from Андреевна."""
