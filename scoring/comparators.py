@@ -19,7 +19,7 @@ from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.process import cpdist
 
 from matching.encode import PAD, YEAR
-from matching.normalize import readings, skeleton, vowels_agree
+from matching.normalize import nickname_canonicals, readings, skeleton, vowels_agree
 from scoring import kernels
 
 NULL = np.int8(-1)
@@ -106,6 +106,7 @@ _EMPTY_TABLE = PairCache(slots=2, max_slots=2)  # a side table that holds nothin
 
 _VOWELS = frozenset("aeiou")
 _SLOTS = 6  # readings kept per token (`matching.normalize._readings` makes at most six)
+_FORMS = 4  # formal names kept per token (`matching.normalize.nickname_canonicals`)
 # A cached similarity is stored negated (its sign bit set, -0.0 included) when the pair
 # shares a key under some reading: exact in float32, unlike an added offset.
 
@@ -167,6 +168,10 @@ class TokenSimilarity:
         self._reading = np.empty((0, _SLOTS), dtype=object)
         self._reading_key = np.empty((0, _SLOTS), dtype=np.int64)
         self._reading_begins = np.empty((0, _SLOTS), dtype=np.int32)
+        # per token: the formal names it is a form of (`data/nicknames.csv`, itself
+        # included), as ids of `_form_ids`; two tokens sharing one are one name
+        self._form_ids: dict[str, int] = {}
+        self._forms = np.empty((0, _FORMS), dtype=np.int64)
         self._refresh()
 
     def _refresh(self) -> None:
@@ -192,6 +197,7 @@ class TokenSimilarity:
                 ("_reading", object),
                 ("_reading_key", np.int64),
                 ("_reading_begins", np.int32),
+                ("_forms", np.int64),
             ):
                 old = getattr(self, name)
                 grown = np.empty((capacity, *old.shape[1:]), dtype=dtype)
@@ -207,6 +213,7 @@ class TokenSimilarity:
         self._rest[self._size : n] = [_compound_rest(t) for t in new]
         self._length[self._size : n] = [len(t) for t in new]
         key_id = self._key_ids.setdefault
+        form_id = self._form_ids.setdefault
         for row, token in enumerate(new, start=self._size):
             own = skeleton(token) if token.islower() else token
             self._begins[row] = _start(token)
@@ -220,6 +227,11 @@ class TokenSimilarity:
                 self._reading[row, slot] = reading
                 self._reading_key[row, slot] = key_id(skeleton(reading), len(self._key_ids))
                 self._reading_begins[row, slot] = _start(reading)
+            self._forms[row] = -1
+            if token.islower():  # a name's word, not a place key or a number
+                formal = sorted(nickname_canonicals(token, by_skeleton=False))[:_FORMS]
+                for slot, name in enumerate(formal):
+                    self._forms[row, slot] = form_id(name, len(self._form_ids))
         self._size = n
 
     @contextmanager
@@ -292,7 +304,7 @@ class TokenSimilarity:
         todo = rows.astype(np.int64)
         while len(todo):
             todo, want = kernels.person_similarity(
-                todo, a, b, PAD, self._keys, self._tables("sims"), out
+                todo, a, b, PAD, self._keys, self._forms, self._tables("sims"), out
             )
             if len(want):
                 unique = np.unique(want)
@@ -351,6 +363,19 @@ class TokenSimilarity:
         """How many letters each token has (0 for padding): (P, Ka)."""
         self._refresh()
         return np.where(a != PAD, self._length[np.maximum(a, 0)], 0)
+
+    def related(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Whether each token of `a[p]` and each of `b[p]` are forms of one name
+        (`data/nicknames.csv`: Fadumo and Fatma are Fatima): (P, Ka, Kb), False for
+        padding and for a token against itself (equal already)."""
+        self._refresh()
+        fa = self._forms[np.maximum(a, 0)]  # (P, Ka, F)
+        fb = self._forms[np.maximum(b, 0)]  # (P, Kb, F)
+        shared = (fa[:, :, None, :, None] == fb[:, None, :, None, :]) & (
+            fa[:, :, None, :, None] >= 0
+        )
+        present = (a != PAD)[:, :, None] & (b != PAD)[:, None, :]
+        return shared.any(axis=(3, 4)) & present & (a[:, :, None] != b[:, None, :])
 
     def pairwise(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Similarity of every token of `a[p]` with every token of `b[p]`: shape (P, Ka, Kb).
@@ -558,7 +583,9 @@ def compare_sex(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def person_similarity(sim: TokenSimilarity, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Mean over a's name tokens of the best match among b's: order-free, -1 when missing.
 
-    Tokens with the same skeleton count as at least 0.95 (a transliteration). The mean
+    Tokens with the same skeleton count as at least 0.95 (a transliteration), and so do
+    two forms of one name in `data/nicknames.csv`: a mother registered as Fadumo (the
+    Somali form) is the Fatima her family asks for, not another woman. The mean
     is taken both ways round and the larger kept: a name given in part ("Rana" for
     "Rana al-Sayed") agrees on what it says. But a partial name cannot be "the same"
     as a full one, only similar (at most 0.96); and two names that each hold a word

@@ -180,9 +180,9 @@ def _parent_levels(
 def _agreeing_words(
     sim: TokenSimilarity, sought: np.ndarray, levels: np.ndarray, *others: np.ndarray
 ) -> np.ndarray:
-    """The words of `sought` that agree with a word of the others (same key, or
-    Jaro-Winkler >= 0.90 between words of about one length), on the pairs whose level
-    is at least "similar"; else PAD.
+    """The words of `sought` that agree with a word of the others (same key, forms of
+    one name, or Jaro-Winkler >= 0.90 between words of about one length), on the pairs
+    whose level is at least "similar"; else PAD.
 
     The model weighs a parent's agreement by how common the agreeing name is. Jaro-
     Winkler rewards a shared start: "mohammedrahimi" (Mohammed Rahimi joined into one
@@ -199,7 +199,8 @@ def _agreeing_words(
         jw, same_key = sim.compare(sought[rows], other[rows])
         theirs = sim.lengths(other[rows])[:, None, :]
         alike = 4 * np.minimum(mine, theirs) >= 3 * np.maximum(mine, theirs)
-        agree |= ((jw >= 0.90) & alike | same_key).any(axis=2)
+        one_name = sim.related(sought[rows], other[rows])  # Fadumo is Fatima
+        agree |= ((jw >= 0.90) & alike | same_key | one_name).any(axis=2)
     out[rows] = np.where(agree, sought[rows], PAD)
     return out
 

@@ -373,6 +373,19 @@ def token_grid(
     return out, same, keys[:misses], where[:misses]
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _one_name(x: np.int64, y: np.int64, forms: np.ndarray) -> bool:
+    """Whether tokens `x` and `y` share a formal name (`forms` rows, -1 padded)."""
+    for i in range(forms.shape[1]):
+        f = forms[x, i]
+        if f < 0:
+            break
+        for j in range(forms.shape[1]):
+            if forms[y, j] == f:
+                return True
+    return False
+
+
 @njit(nogil=True, cache=True)
 def person_similarity(
     rows: np.ndarray,
@@ -380,11 +393,14 @@ def person_similarity(
     b: np.ndarray,
     pad: int,
     token_key: np.ndarray,
+    forms: np.ndarray,
     sims: tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray, int],
     out: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """`scoring.comparators.person_similarity` of `rows` (names on both sides), into
     `out`, as far as the tables allow; returns the rows left and the keys they want.
+    Two words that are forms of one name (`forms`: ids of the formal names each
+    token is a form of, -1 padded) count as a transliteration.
 
     The arithmetic is numpy's, step for step (float32 sums left to right, the means
     in float64), so that the result is the same to the last bit.
@@ -419,6 +435,8 @@ def person_similarity(
                         n_want += 1
                         waiting = True
                         continue
+                    if not alike and value < TRANSLITERATION:
+                        alike = _one_name(x, y, forms)
                     if alike and value < TRANSLITERATION:
                         value = TRANSLITERATION
                     if value > row_best[i]:

@@ -16,7 +16,7 @@ from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.process import cpdist
 
 from matching.encode import PAD
-from matching.normalize import readings, skeleton, vowels_agree
+from matching.normalize import nickname_canonicals, readings, skeleton, vowels_agree
 from scoring.comparators import (
     DIFFERENT_WORD,
     NULL,
@@ -37,11 +37,13 @@ WORDS = [
     "mahmoud", "mhmd", "mhmud",
     # Abd al- compounds: as alike as what follows the prefix
     "abdalah", "abdalaziz", "abdalahi",
+    # forms of one name in data/nicknames.csv (Somali Fadumo, Turkish Fatma: Fatima)
+    "fatima", "fadumo", "fatma",
 ]  # fmt: skip
 # a skeleton key per word: transliterations share one (what Vocabulary.key_of holds)
 KEYS = [
     0, 0, 0, 3, 3, 3, 6, 6, 6, 9, 10, 11, 11, 13, 14, 15, 15, 17, 18, 19, 20, 21, 21, 3,
-    24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 6, 6, 6, 37, 38, 37,
+    24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 6, 6, 6, 37, 38, 37, 40, 41, 40,
 ]  # fmt: skip
 
 
@@ -110,6 +112,17 @@ class ReferenceSimilarity:
                 same[index] = True
         return self.pairwise(a, b), same
 
+    def related(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Forms of one name: their sets of formal names meet."""
+        out = np.zeros((a.shape[0], a.shape[1], b.shape[1]), dtype=bool)
+        for p, i, j in np.ndindex(out.shape):
+            x, y = a[p, i], b[p, j]
+            if x != PAD and y != PAD and x != y:
+                forms_x = nickname_canonicals(self.strings[x], by_skeleton=False)
+                forms_y = nickname_canonicals(self.strings[y], by_skeleton=False)
+                out[p, i, j] = bool(forms_x & forms_y)
+        return out
+
     def has_digit(self, a: np.ndarray) -> np.ndarray:
         digits = np.array([any(ch.isdigit() for ch in w) for w in self.strings])
         return np.where(a != PAD, digits[np.maximum(a, 0)], False)
@@ -150,7 +163,7 @@ def reference_name_part(sim, part, part_nick, other_names, other_nick):
 
 def reference_person(sim, a, b):
     jw, same_key = sim.compare(a, b)
-    pairwise = np.where(same_key, np.maximum(jw, 0.95), jw)
+    pairwise = np.where(same_key | sim.related(a, b), np.maximum(jw, 0.95), jw)
     count_a = (a != PAD).sum(axis=1)
     count_b = (b != PAD).sum(axis=1)
     best_a = np.where(a != PAD, np.maximum(pairwise.max(axis=2), 0.0), 0.0).sum(axis=1)
