@@ -106,7 +106,8 @@ def child_identity_agrees(levels: np.ndarray) -> np.ndarray:
     Family evidence (parents, surname, place, a relative's phone) is shared by
     brothers and sisters, and the model's independence assumption lets it pile up.
     A wrong `likely` can hand a child to the wrong adult, so a pair whose given name
-    differs outright, whose ages are over a year apart or whose sex differs stays `possible`
+    differs or is only loosely similar, whose ages are over a year apart or whose sex
+    differs stays `possible`
     for a person to judge, however high its score.
     """
     given, birth, sex = levels[:, 0], levels[:, 2], levels[:, 3]
@@ -116,7 +117,10 @@ def child_identity_agrees(levels: np.ndarray) -> np.ndarray:
     same_document = (levels[:, FEATURE_INDEX["documents"]] == SHARED_DOCUMENT) & (
         (given != 0) | (birth != 0)
     )
-    return ((given != 0) & birth_close & (sex != 0)) | same_document
+    # "loosely similar" is no agreement either: it is also a name missing its first
+    # word (`features._one_name_within`), which a sibling's may be
+    given_agrees = (given < 0) | (given >= 2)
+    return (given_agrees & birth_close & (sex != 0)) | same_document
 
 
 SHARED_DOCUMENT = len(FEATURES[FEATURE_INDEX["documents"]].levels) - 1

@@ -224,8 +224,39 @@ def _compare_given(
     levels = np.where(both, np.minimum(forward.levels, backward.levels), forward.levels)
     conflict = _given_names_conflict(sim, traces, cases, t, c, levels)
     levels = np.where(conflict, 0, levels)
+    levels = np.where((levels == 0) & _one_name_within(sim, traces, cases, t, c), 1, levels)
     exact = np.where((levels == forward.levels)[:, None], forward.exact_token, PAD)
     return NameLevels(levels.astype(np.int8), exact)
+
+
+def _one_name_within(
+    sim: TokenSimilarity, traces: Encoded, cases: Encoded, t: np.ndarray, c: np.ndarray
+) -> np.ndarray:
+    """Pairs where one side's whole name, two words or more, is found in the other's.
+
+    Kanyere Kwizera is Furaha Kanyere Kwizera registered without her first name (a
+    Congolese child's Christian name is often left out, the postnom kept): the given
+    names differ only because one is missing. Such a pair is "loosely similar", not
+    "different"; her sister Esther Kavira Kwizera is still different.
+    """
+    out = np.zeros(len(t), dtype=bool)
+    # the name fields as written (their words and joins), not other names: a word
+    # given twice counts twice, so Ibrahim Abdi Ibrahim (named after his grandfather)
+    # is not within his brother Mohamed Abdi Ibrahim
+    a = np.concatenate([traces.given[t], traces.family[t]], axis=1)
+    b = np.concatenate([cases.given[c], cases.family[c]], axis=1)
+    count_a, count_b = (a != PAD).sum(axis=1), (b != PAD).sum(axis=1)
+    rows = np.flatnonzero((np.minimum(count_a, count_b) >= 2) & (count_a != count_b))
+    if not len(rows):
+        return out
+    a, b = a[rows], b[rows]
+    jw, same_key = sim.compare(a, b)
+    found = (jw >= 0.90) | same_key
+    shorter_a = count_a[rows] < count_b[rows]
+    a_within = np.where(a != PAD, found.any(axis=2), True).all(axis=1)
+    b_within = np.where(b != PAD, found.any(axis=1), True).all(axis=1)
+    out[rows] = np.where(shorter_a, a_within, b_within)
+    return out
 
 
 def _unexplained(sim: TokenSimilarity, part: np.ndarray, names: np.ndarray) -> np.ndarray:

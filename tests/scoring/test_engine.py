@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 from factories import case
 
-from scoring.engine import Matcher, _both_ways
+from scoring.engine import Matcher, _both_ways, child_identity_agrees
+from scoring.features import FEATURES
 
 
 def test_two_registrations_of_one_child_agree_on_the_family_name_both_ways() -> None:
@@ -28,3 +29,18 @@ def test_two_registrations_of_one_child_agree_on_the_family_name_both_ways() -> 
     # the same child written two ways agrees both ways round
     same = _both_ways(matcher._family_levels(one, again), matcher._family_levels(again, one))
     assert same[0] == 4
+
+
+def test_likely_needs_a_given_name_that_agrees_or_is_missing() -> None:
+    """A loosely similar given name (also a name missing its first word, which a
+    sibling's may be) keeps a pair `possible`, however strong its family evidence."""
+
+    def row(given: int) -> np.ndarray:
+        levels = np.full((1, len(FEATURES)), -1, dtype=np.int8)
+        levels[0, :4] = (given, 4, 3, 1)  # given, family, birth consistent, same sex
+        return levels
+
+    assert not child_identity_agrees(row(0))[0]
+    assert not child_identity_agrees(row(1))[0]
+    assert child_identity_agrees(row(2))[0]
+    assert child_identity_agrees(row(-1))[0]

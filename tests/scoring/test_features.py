@@ -94,6 +94,21 @@ def test_a_place_spelled_the_french_or_german_way_is_the_same_place() -> None:
     assert origin("Ukraine > Chernihiv", "Ukraine > Kharkiv") == 1
 
 
+def test_a_name_missing_its_first_word_is_loosely_similar() -> None:
+    """Kanyere Kwizera is Furaha Kanyere Kwizera registered without her Christian
+    name; her sister Esther Kavira Kwizera differs, and so does Mohamed Abdi Ibrahim
+    from his brother Ibrahim Abdi Ibrahim (named after their grandfather)."""
+
+    def given(a: tuple[str, str], b: tuple[str, str]) -> int:
+        return _levels(
+            trace(given_name=a[0], family_name=a[1]), case(given_name=b[0], family_name=b[1])
+        )["given_name"]
+
+    assert given(("Furaha", "Kanyere Kwizera"), ("Kanyere", "Kwizera")) == 1
+    assert given(("Furaha", "Kanyere Kwizera"), ("Esther", "Kavira Kwizera")) == 0
+    assert given(("Ibrahim", "Abdi Ibrahim"), ("Mohamed", "Abdi Ibrahim")) == 0
+
+
 def test_only_an_aliass_first_word_is_a_given_name() -> None:
     """Other names often give the child's whole name again: "Hanna Ivanova" is Anna
     Ivanova, and its join (hannaivanova) is no given name that differs from Андреевна."""
