@@ -259,6 +259,30 @@ def _one_name_within(
     return out
 
 
+def _no_family_name(
+    sim: TokenSimilarity,
+    traces: Encoded,
+    cases: Encoded,
+    t: np.ndarray,
+    c: np.ndarray,
+    levels: np.ndarray,
+) -> np.ndarray:
+    """Pairs whose family name "differs" only because the case gives none.
+
+    A trace's family name is sought among all of the case's names, for fields get
+    swapped. But Roya registered as Roya alone has no name that could be Zabihulla's:
+    where the case has no family name and each of its words is the trace's given
+    name's, the family name is missing (neutral), not different.
+    """
+    out = np.zeros(len(t), dtype=bool)
+    rows = np.flatnonzero((levels == 0) & (cases.family[c] == PAD).all(axis=1))
+    if len(rows):
+        names = cases.names[c[rows]]
+        extra = _unexplained(sim, names, traces.given[t[rows]])
+        out[rows] = ~extra.any(axis=1)
+    return out
+
+
 def _unexplained(sim: TokenSimilarity, part: np.ndarray, names: np.ndarray) -> np.ndarray:
     """Per token of `part` (P, K): a word of the given name that none of the other
     record's names resembles."""
@@ -418,7 +442,9 @@ def compare_child(
     no_nick = np.full((p, 1), PAD, dtype=np.int32)
     family = compare_name_part(sim, traces.family[t], no_nick, c_names, no_nick)
     levels[:, 0] = given.levels
-    levels[:, 1] = family.levels
+    levels[:, 1] = np.where(
+        _no_family_name(sim, traces, cases, t, c, family.levels), NULL, family.levels
+    )
     levels[:, 2] = compare_birth(
         traces.birth_lo[t],
         traces.birth_hi[t],

@@ -109,6 +109,17 @@ def test_a_name_missing_its_first_word_is_loosely_similar() -> None:
     assert given(("Ibrahim", "Abdi Ibrahim"), ("Mohamed", "Abdi Ibrahim")) == 0
 
 
+def test_a_case_with_no_family_name_says_nothing_of_the_traces() -> None:
+    """Roya registered as Roya alone: her family name is missing, not different. Rahma
+    Youssouf (all in the given-name field) does name a family: not Idriss."""
+    alone = _levels(trace(given_name="Roya", family_name="Zabihulla"), case(given_name="Roya"))
+    assert alone["family_name"] == NULL
+    named = _levels(
+        trace(given_name="Rahma", family_name="Idriss"), case(given_name="Rahma Youssouf")
+    )
+    assert named["family_name"] == 0
+
+
 def test_only_an_aliass_first_word_is_a_given_name() -> None:
     """Other names often give the child's whole name again: "Hanna Ivanova" is Anna
     Ivanova, and its join (hannaivanova) is no given name that differs from Андреевна."""
