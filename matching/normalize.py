@@ -500,6 +500,8 @@ def _skeleton(token: str) -> str:
 
 
 _OU_W = re.compile(r"ou(?=[aei])")
+# a vowel before s and a stop, in a long word: not the i of Ismail, Islam, Esther
+_PROTHETIC = re.compile(r"[ei]s[tkp].{4}")
 _W_BEFORE_CONSONANT = re.compile(r"w(?=[^aeiouyw])")
 
 
@@ -512,7 +514,8 @@ def _readings(word: str) -> list[str]:
     write kh as ch (Charkiw, Chaled) and v as w even before a consonant
     (Schewtschenko, where English reads the w of Shawkat as a vowel); Turkish,
     Persian and Somali write the th and dh of Arabic ones as s and z (Osman, Kazem),
-    and Persian the q of ق as gh (Ghasem).
+    and Persian the q of ق as gh (Ghasem); Persian, Turkish and Spanish write a vowel
+    before an initial s and a consonant (Estanekzai, Stanikzai).
     """
     out = []
     if "x" in word or ("c" in word and "ch" not in word and "ck" not in word):
@@ -540,6 +543,11 @@ def _readings(word: str) -> list[str]:
         german = _W_BEFORE_CONSONANT.sub("v", word)
         if german != word:
             out.append(german)
+    # Persian, Turkish and Spanish put a vowel before an initial s and a consonant,
+    # which other romanisations leave out: Estanekzai is Stanikzai, Eskandar Skandar,
+    # Estefanía Stefania
+    if _PROTHETIC.match(word):
+        out.append(word[1:])
     return out
 
 

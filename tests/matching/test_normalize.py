@@ -91,6 +91,9 @@ SAME_UNDER_A_READING = [
     ("Osman", "Othman"),  # Arabic th, Turkish s
     ("Ramazan", "Ramadhan"),  # Arabic dh, Persian z
     ("Ghasem", "Qasem"),  # Persian gh for q
+    ("Estanekzai", "Stanikzai"),  # a Persian vowel before s and a stop
+    ("Eskandar", "Skandar"),
+    ("Estefanía", "Stefania"),  # and a Spanish one
 ]
 
 
@@ -108,6 +111,8 @@ DIFFERENT = [
     ("Dmytro", "Dariya"),
     ("Kharkiv", "Kherson"),
     ("Abdulrahman", "Abdulaziz"),
+    ("Ismail", "Samuel"),  # Ismail's i is no vowel put before s
+    ("Islam", "Salim"),
     ("Salahuddin", "Nasreddine"),
     ("Claudine", "Claude"),
     ("Geraldine", "Gerald"),
