@@ -509,7 +509,8 @@ def _readings(word: str) -> list[str]:
     """Other ways a folded word may have been meant, besides the international one.
 
     Somali orthography writes ħ as x and the ayn as c (Maxamed = Mohamed, Cabdi =
-    Abdi); Slavic and German romanisations write the y-glide as j (Julija = Yuliya);
+    Abdi), Turkish j as c (Cuma = Juma); Slavic and German romanisations write the
+    y-glide as j (Julija = Yuliya);
     French writes sh as ch and w as ou (Aicha, Rachid, Marouane), German and Polish
     write kh as ch (Charkiw, Chaled) and v as w even before a consonant
     (Schewtschenko, where English reads the w of Shawkat as a vowel); Turkish,
@@ -520,6 +521,9 @@ def _readings(word: str) -> list[str]:
     out = []
     if "x" in word or ("c" in word and "ch" not in word and "ck" not in word):
         out.append(word.replace("x", "h").replace("c", ""))
+    # Turkish c is j (Cuma, Cemile, Hacer: Juma, Jamila, Hajar)
+    if "c" in word and "ch" not in word and "ck" not in word:
+        out.append(word.replace("c", "j"))
     if "j" in word and "dj" not in word:
         out.append(word.replace("j", "y"))
     if "ch" in word and "sch" not in word and "tch" not in word:

@@ -91,6 +91,8 @@ SAME_UNDER_A_READING = [
     ("Osman", "Othman"),  # Arabic th, Turkish s
     ("Ramazan", "Ramadhan"),  # Arabic dh, Persian z
     ("Ghasem", "Qasem"),  # Persian gh for q
+    ("Cuma", "Juma"),  # Turkish c
+    ("Hacer", "Hajar"),
     ("Estanekzai", "Stanikzai"),  # a Persian vowel before s and a stop
     ("Eskandar", "Skandar"),
     ("Estefanía", "Stefania"),  # and a Spanish one
