@@ -229,7 +229,12 @@ class TokenSimilarity:
                 self._reading_begins[row, slot] = _start(reading)
             self._forms[row] = -1
             if token.islower():  # a name's word, not a place key or a number
-                formal = sorted(nickname_canonicals(token, by_skeleton=False))[:_FORMS]
+                # and what those are forms of: Maxamed is Mohamed, which is Mohammed
+                direct = nickname_canonicals(token, by_skeleton=False)
+                names = set(direct).union(
+                    *(nickname_canonicals(name, by_skeleton=False) for name in direct)
+                )
+                formal = sorted(names)[:_FORMS]
                 for slot, name in enumerate(formal):
                     self._forms[row, slot] = form_id(name, len(self._form_ids))
         self._size = n

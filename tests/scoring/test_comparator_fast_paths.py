@@ -112,15 +112,19 @@ class ReferenceSimilarity:
                 same[index] = True
         return self.pairwise(a, b), same
 
+    def _forms(self, token: int) -> set[str]:
+        """The formal names a token is a form of, and theirs, at most four."""
+        direct = nickname_canonicals(self.strings[token], by_skeleton=False)
+        names = set(direct).union(*(nickname_canonicals(n, by_skeleton=False) for n in direct))
+        return set(sorted(names)[:4])
+
     def related(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Forms of one name: their sets of formal names meet."""
         out = np.zeros((a.shape[0], a.shape[1], b.shape[1]), dtype=bool)
         for p, i, j in np.ndindex(out.shape):
             x, y = a[p, i], b[p, j]
             if x != PAD and y != PAD and x != y:
-                forms_x = nickname_canonicals(self.strings[x], by_skeleton=False)
-                forms_y = nickname_canonicals(self.strings[y], by_skeleton=False)
-                out[p, i, j] = bool(forms_x & forms_y)
+                out[p, i, j] = bool(self._forms(x) & self._forms(y))
         return out
 
     def has_digit(self, a: np.ndarray) -> np.ndarray:
