@@ -118,19 +118,26 @@ def _similar(a: str, b: str) -> bool:
 
 
 def birth_interval(
-    dob: str | None, age: str | None, reference: str | None, estimated: bool
+    dob: str | None,
+    age: str | None,
+    reference: str | None,
+    estimated: bool,
+    year_only: bool = False,
 ) -> tuple[float, float] | None:
     """Possible birth days (days since 1970) from a date of birth or an age at a date.
 
     An age of `a` whole years at date `r` means birth in (r - (a+1) years, r - a years].
     An estimated age or date widens the interval: by one year, and a little more for
-    older children, whose estimates drift further.
+    older children, whose estimates drift further. A date that stands for its year
+    only (`year_only`: see `placeholder_birth_date`) is any day of that year.
     """
     born = _safe(parse_date, dob)
     years = _safe(parse_age, age)
     ref = _safe(parse_date, reference)
     if born is not None:
         lo = hi = float(born.toordinal() - _EPOCH)
+        if year_only:
+            hi = lo + YEAR - 1
         if estimated:
             lo, hi = lo - YEAR, hi + YEAR
         return lo, hi
@@ -142,6 +149,20 @@ def birth_interval(
         slack = YEAR * (1.0 + 0.1 * years)
         lo, hi = lo - slack, hi + slack
     return lo, hi
+
+
+def placeholder_birth_date(dob: str | None, estimated: bool | None) -> bool:
+    """Whether a date of birth is likely a registrar's placeholder for "born that year".
+
+    Where only the year is known, registrations (UNHCR's, Primero's) commonly write 1
+    January of it and often leave "estimated" unticked. Two children "born 2004-01-01"
+    then share a date of birth as twins do. A 1 January is taken for its year unless
+    the record says explicitly that the date is not estimated.
+    """
+    if estimated is not None or not dob:
+        return False
+    born = _safe(parse_date, dob)
+    return born is not None and born.month == 1 and born.day == 1
 
 
 def _safe(parse, value):  # type: ignore[no-untyped-def]
@@ -325,8 +346,12 @@ class Encoder:
                     mother = other_adult
                 elif relation == "father" and not father:
                     father = other_adult
-            estimated = bool(_safe(parse_bool, get("age_estimated")))
-            interval = birth_interval(get("date_of_birth"), get("age"), get(date_key), estimated)
+            flag = _safe(parse_bool, get("age_estimated"))
+            estimated = bool(flag)
+            year_only = placeholder_birth_date(get("date_of_birth"), flag)
+            interval = birth_interval(
+                get("date_of_birth"), get("age"), get(date_key), estimated, year_only
+            )
             sex = _safe(parse_sex, get("sex"))
             cols["ids"].append(str(get(id_key)))
             cols["given"].append(self._ids(given_side, PART_WIDTH))
@@ -342,7 +367,7 @@ class Encoder:
             cols["sex"].append(SEX_CODES.get(sex or "", 0))
             cols["birth_lo"].append(interval[0] if interval else np.nan)
             cols["birth_hi"].append(interval[1] if interval else np.nan)
-            cols["has_dob"].append(bool(get("date_of_birth")) and not estimated)
+            cols["has_dob"].append(bool(get("date_of_birth")) and not (estimated or year_only))
             cols["background"].append(
                 _bitmask(
                     _split_multi(get("language"))

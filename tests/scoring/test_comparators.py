@@ -115,3 +115,29 @@ def test_identifier_sets():
     a = [frozenset({"380501234567"}), frozenset(), frozenset({"x1"})]
     b = [frozenset({"380501234567", "p9"}), frozenset({"y"}), frozenset({"y2"})]
     assert compare_sets(a, b).tolist() == [1, -1, 0]
+
+
+def test_a_first_of_january_with_no_word_on_estimation_stands_for_its_year() -> None:
+    """Registrars write 1 January where only the year is known: two children "born
+    2004-01-01" are not twins, and the same child born 2004-09-25 is consistent."""
+    from matching.encode import birth_interval, placeholder_birth_date
+
+    assert placeholder_birth_date("2004-01-01", None)
+    assert not placeholder_birth_date("2004-01-01", False)  # said to be exact
+    assert not placeholder_birth_date("2004-01-01", True)  # estimated: widened already
+    assert not placeholder_birth_date("2004-03-15", None)
+
+    def level(a: tuple[str, bool], b: tuple[str, bool]) -> int:
+        ia = birth_interval(a[0], None, None, False, a[1])
+        ib = birth_interval(b[0], None, None, False, b[1])
+        exact_a, exact_b = np.array([not a[1]]), np.array([not b[1]])
+        return int(
+            compare_birth(
+                np.array([ia[0]]), np.array([ia[1]]), exact_a,
+                np.array([ib[0]]), np.array([ib[1]]), exact_b,
+            )[0]
+        )  # fmt: skip
+
+    assert level(("2004-01-01", True), ("2004-01-01", True)) == 3  # consistent, no more
+    assert level(("2004-01-01", True), ("2004-09-25", False)) == 3
+    assert level(("2004-01-01", False), ("2004-01-01", False)) == 4  # a real date: twins
