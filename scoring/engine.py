@@ -107,8 +107,7 @@ def child_identity_agrees(levels: np.ndarray) -> np.ndarray:
     brothers and sisters, and the model's independence assumption lets it pile up.
     A wrong `likely` can hand a child to the wrong adult, so a pair whose given name
     differs or is only loosely similar, whose ages are over a year apart or whose sex
-    differs stays `possible`
-    for a person to judge, however high its score.
+    differs stays `possible` for a person to judge, however high its score.
     """
     given, birth, sex = levels[:, 0], levels[:, 2], levels[:, 3]
     birth_close = (birth < 0) | (birth >= 2)  # missing, or within a year

@@ -224,7 +224,8 @@ def _compare_given(
     levels = np.where(both, np.minimum(forward.levels, backward.levels), forward.levels)
     conflict = _given_names_conflict(sim, traces, cases, t, c, levels)
     levels = np.where(conflict, 0, levels)
-    levels = np.where((levels == 0) & _one_name_within(sim, traces, cases, t, c), 1, levels)
+    differ = np.flatnonzero(levels == 0)
+    levels[differ[_one_name_within(sim, traces, cases, t[differ], c[differ])]] = 1
     exact = np.where((levels == forward.levels)[:, None], forward.exact_token, PAD)
     return NameLevels(levels.astype(np.int8), exact)
 
