@@ -15,6 +15,7 @@ transliteration defeats phonetic keys) is still found by another:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -156,6 +157,26 @@ def _phonetic(token: str) -> list[str]:
     return [c for c in codes if c]
 
 
+class _Rows:
+    """The columns of `Encoded` that key building reads, as Python lists: reading
+    numpy scalars one at a time cost more than the keys themselves."""
+
+    def __init__(self, enc: Encoded):
+        self.names = enc.names.tolist()
+        self.nick = enc.nick.tolist()
+        self.given = enc.given.tolist()
+        self.mother = enc.mother.tolist()
+        self.father = enc.father.tolist()
+        self.other_adult = enc.other_adult.tolist()
+        self.origin = enc.origin.tolist()
+        self.separation = enc.separation.tolist()
+        self.birth_lo = enc.birth_lo.tolist()
+        self.birth_hi = enc.birth_hi.tolist()
+        self.has_dob = enc.has_dob.tolist()
+        self.documents = enc.documents
+        self.contacts = enc.contacts
+
+
 class KeyBlocker:
     """Inverted index of name and family keys, ranked by shared IDF weight."""
 
@@ -172,8 +193,7 @@ class KeyBlocker:
         self.max_share = max_share
         self.max_postings = max_postings
         self._key_ids: dict[str, int] = {}
-        self._phonetic_cache: dict[int, list[str]] = {}
-        self._readings_cache: dict[int, list[str]] = {}
+        self._reset_caches()
         # cases x keys, 1 where a case has the key: what the index is made of, and
         # what is saved; the weights are applied to the query's keys
         self._cases = self._key_matrix(cases, grow=True)
@@ -252,96 +272,140 @@ class KeyBlocker:
             self._added, self._added_postings = 0, None
         return self._postings
 
-    def _token_keys(self, tid: int) -> list[str]:
-        """Skeleton keys under every reading, and phonetic codes, of one name token."""
-        found = self._phonetic_cache.get(tid)
+    def _reset_caches(self) -> None:
+        """Forget the key ids worked out per token (`_token_ids`): a query's unknown
+        keys are cached as -1, and an `add` may give them ids."""
+        self._token_cache: dict[tuple[str, int], list[int]] = {}
+        self._skeleton_cache: dict[int, str] = {}
+
+    def _id(self, key: str, grow: bool) -> int:
+        """A key's column, a new one when `grow`, else -1 for a key no case has."""
+        kid = self._key_ids.get(key)
+        if kid is None:
+            if not grow:
+                return -1
+            kid = self._key_ids[key] = len(self._key_ids)
+        return kid
+
+    def _skeleton(self, tid: int) -> str:
+        found = self._skeleton_cache.get(tid)
         if found is None:
-            word = self.vocabulary.strings[tid]
-            found = [f"n:{key}" for key in self._readings(tid)]
-            found.extend(f"p:{code}" for code in _phonetic(word))
-            self._phonetic_cache[tid] = found
+            found = self._skeleton_cache[tid] = skeleton(self.vocabulary.strings[tid])
         return found
 
-    def _readings(self, tid: int) -> list[str]:
-        """The skeletons of one token under every reading, sorted (keys are reproducible)."""
-        found = self._readings_cache.get(tid)
+    def _token_keys(self, kind: str, tid: int) -> list[str]:
+        """The keys one token gives, by kind: `n` its skeleton under every reading and
+        its phonetic codes (a child's name), `k` its skeleton (a nickname's full form),
+        `f` its skeleton under every reading (a relative's name)."""
+        word = self.vocabulary.strings[tid]
+        if kind == "k":
+            return [f"n:{self._skeleton(tid)}"]
+        found = sorted(skeletons(word))  # sorted: keys are reproducible
+        if kind == "f":
+            return [f"f:{key}" for key in found]
+        return [f"n:{key}" for key in found] + [f"p:{code}" for code in _phonetic(word)]
+
+    def _token_ids(self, kind: str, tid: int, grow: bool) -> list[int]:
+        """`_token_keys` as columns, worked out once a token: a re-score meets the same
+        names in thousands of records, and building and looking up their keys again
+        for each was most of the time the index took to build."""
+        found = self._token_cache.get((kind, tid))
         if found is None:
-            found = sorted(skeletons(self.vocabulary.strings[tid]))
-            self._readings_cache[tid] = found
+            found = [self._id(key, grow) for key in self._token_keys(kind, tid)]
+            self._token_cache[(kind, tid)] = found
         return found
 
-    def _keys(self, enc: Encoded, row: int) -> list[str]:
-        strings = self.vocabulary.strings
-        keys: list[str] = []
-        for tid in enc.names[row]:
+    def _year_ids(self, tid: int, first: int, last: int, grow: bool) -> list[int]:
+        """The columns of a given name (under every reading) within the birth years
+        `first` to `last`."""
+        found = self._token_cache.get(("y", (tid << 24) | (first << 12) | (last & 4095)))
+        if found is None:
+            found = [
+                self._id(f"y:{key}:{year}", grow)
+                for key in sorted(skeletons(self.vocabulary.strings[tid]))
+                for year in range(first, last + 1)
+            ]
+            self._token_cache[("y", (tid << 24) | (first << 12) | (last & 4095))] = found
+        return found
+
+    def _row_ids(self, rows: _Rows, row: int, grow: bool) -> list[int]:
+        """The columns of one record's keys, in the order a key first appears (-1 for a
+        key no case has, when not `grow`); `_keys_doc` says what each key is for."""
+        ids: list[int] = []
+        for tid in rows.names[row]:
             if tid == PAD:
                 break
-            keys.extend(self._token_keys(int(tid)))
-        keys.extend(f"n:{skeleton(strings[t])}" for t in enc.nick[row] if t != PAD)
-        # every reading, as for the child's names: Maxamed Cabdulaahi is the father
-        # Mohamed Abdullahi only under the Somali one
-        for adults in (enc.mother, enc.father, enc.other_adult):
+            ids.extend(self._token_ids("n", tid, grow))
+        for tid in rows.nick[row]:
+            if tid != PAD:
+                ids.extend(self._token_ids("k", tid, grow))
+        for adults in (rows.mother, rows.father, rows.other_adult):
             for tid in adults[row]:
-                if tid == PAD:
-                    continue
-                keys.extend(f"f:{key}" for key in self._readings(int(tid)))
-        # a shared document or family phone finds a pair whose names were mistyped
-        # documents are `kind:value`: the value alone finds it whatever the kind
-        keys.extend(f"d:{v}" for v in sorted({d.partition(":")[2] for d in enc.documents[row]}))
-        keys.extend(f"c:{value}" for value in sorted(enc.contacts[row]))
-        # an exact date of birth: rare enough to find a child whose very common name
-        # (Ahmed Mohamed) loses among namesakes, or whose name is in another script
-        if enc.has_dob[row] and np.isfinite(enc.birth_lo[row]):
-            keys.append(f"b:{int(enc.birth_lo[row])}")
-        # The given name within a place (a region or town of origin or separation) and
-        # within a birth year: a common name narrowed to the children from there, or of
-        # about that age, so the one sought is not crowded out by namesakes. The
-        # nickname's full forms count as given names here (Md in Rathidaung is
-        # Mohammed in Rathidaung).
-        given = [int(t) for t in enc.given[row] if t != PAD]
-        given += [int(t) for t in enc.nick[row] if t != PAD]
+                if tid != PAD:
+                    ids.extend(self._token_ids("f", tid, grow))
+        documents = sorted({d.partition(":")[2] for d in rows.documents[row]})
+        ids.extend(self._id(f"d:{value}", grow) for value in documents)
+        ids.extend(self._id(f"c:{value}", grow) for value in sorted(rows.contacts[row]))
+        lo, hi = rows.birth_lo[row], rows.birth_hi[row]
+        finite = math.isfinite(lo) and math.isfinite(hi)
+        if rows.has_dob[row] and math.isfinite(lo):
+            ids.append(self._id(f"b:{int(lo)}", grow))
+        given = [t for t in rows.given[row] if t != PAD]
+        given += [t for t in rows.nick[row] if t != PAD]
+        strings = self.vocabulary.strings
         places: list[str] = []
-        for path in (enc.origin[row], enc.separation[row]):
+        for path in (rows.origin[row], rows.separation[row]):
             levels = [strings[t] for t in path if t != PAD]
             places.extend(levels[1:] if len(levels) > 1 else levels)
         places = list(dict.fromkeys(places))
-        for tid in given:
-            key = skeleton(strings[tid])
-            keys.extend(f"g:{key}:{place}" for place in places)
-        # a parent's name within a place: the mother's name and town agree though the
-        # child's own name is only a nickname or in another script
-        for adults in (enc.mother, enc.father):
-            for tid in adults[row]:
-                if tid != PAD:
-                    key = skeleton(strings[tid])
-                    keys.extend(f"h:{key}:{place}" for place in places)
-        # An estimated age (age 13, estimated) allows births over five years or more;
-        # its keys cover the three years about the middle, where both sides' estimates
-        # most often fall, rather than none at all.
-        lo, hi = enc.birth_lo[row], enc.birth_hi[row]
-        if np.isfinite(lo) and np.isfinite(hi):
+        if places:
+            for tid in given:
+                key = self._skeleton(tid)
+                ids.extend(self._id(f"g:{key}:{place}", grow) for place in places)
+            for adults in (rows.mother, rows.father):
+                for tid in adults[row]:
+                    if tid != PAD:
+                        key = self._skeleton(tid)
+                        ids.extend(self._id(f"h:{key}:{place}", grow) for place in places)
+        if finite:
             if hi - lo > 3 * 366:
                 middle = (lo + hi) / 2
                 lo, hi = middle - 1.5 * 365.25, middle + 1.5 * 365.25
-            years = range(int(1970 + lo / 365.25), int(1970 + hi / 365.25) + 1)
+            first, last = int(1970 + lo / 365.25), int(1970 + hi / 365.25)
             for tid in given:
-                for key in self._readings(tid):
-                    keys.extend(f"y:{key}:{year}" for year in years)
-        return keys
+                ids.extend(self._year_ids(tid, first, last, grow))
+        return ids
+
+    # What each kind of key is for (`_row_ids`):
+    # - n/p: the child's name tokens, their skeletons under every reading and phonetic
+    #   codes; n also for the full forms of a nickname.
+    # - f: every reading of a parent's or caregiver's name, as for the child's:
+    #   Maxamed Cabdulaahi is the father Mohamed Abdullahi only under the Somali one.
+    # - d, c: a shared document (`kind:value`: the value alone finds it whatever the
+    #   kind) or family phone finds a pair whose names were mistyped.
+    # - b: an exact date of birth, rare enough to find a child whose very common name
+    #   (Ahmed Mohamed) loses among namesakes, or whose name is in another script.
+    # - g: the given name (a nickname's full forms count: Md in Rathidaung is Mohammed
+    #   in Rathidaung) within a place of origin or separation, region or town: a
+    #   common name narrowed to the children from there, so the one sought is not
+    #   crowded out by namesakes.
+    # - h: a parent's name within a place: the mother's name and town agree though the
+    #   child's own name is only a nickname or in another script.
+    # - y: the given name within a birth year. An estimated age (age 13, estimated)
+    #   allows births over five years or more; its keys cover the three years about
+    #   the middle, where both sides' estimates most often fall, rather than none.
 
     def _key_matrix(self, enc: Encoded, grow: bool) -> sparse.csr_matrix:
+        if grow:
+            self._reset_caches()  # a -1 cached for a query's key may now be a column
+        rows_of = _Rows(enc)
         rows: list[int] = []
         cols: list[int] = []
         for row in range(len(enc)):
-            for key in dict.fromkeys(self._keys(enc, row)):  # ordered: reproducible
-                kid = self._key_ids.get(key)
-                if kid is None:
-                    if not grow:
-                        continue
-                    kid = len(self._key_ids)
-                    self._key_ids[key] = kid
-                rows.append(row)
-                cols.append(kid)
+            ids = dict.fromkeys(self._row_ids(rows_of, row, grow))  # ordered: reproducible
+            ids.pop(-1, None)
+            rows.extend([row] * len(ids))
+            cols.extend(ids)
         shape = (len(enc), max(len(self._key_ids), 1))
         data = np.ones(len(rows), dtype=np.float32)
         return sparse.csr_matrix((data, (rows, cols)), shape=shape)

@@ -146,8 +146,7 @@ def load_key_blocker(directory: Path, vocabulary: Vocabulary) -> KeyBlocker:
     blocker.vocabulary = vocabulary
     keys = json.loads((directory / "keys.json").read_text())
     blocker._key_ids = {key: i for i, key in enumerate(keys)}
-    blocker._phonetic_cache = {}
-    blocker._readings_cache = {}
+    blocker._reset_caches()
     bounds = json.loads((directory / "keys_bounds.json").read_text())
     blocker.max_share = float(bounds["max_share"])
     blocker.max_postings = int(bounds["max_postings"])

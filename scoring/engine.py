@@ -24,7 +24,7 @@ from matching.candidates import (
 )
 from matching.encode import PAD, Encoded, Encoder
 from scoring.comparators import NULL, TokenSimilarity, compare_name_part
-from scoring.explain import explain
+from scoring.explain import explain, side_values
 from scoring.features import (
     FEATURE_INDEX,
     FEATURES,
@@ -489,7 +489,10 @@ class Matcher:
         q_sorted = cands.query_rows[order]
         starts = np.flatnonzero(np.r_[True, q_sorted[1:] != q_sorted[:-1]])
         ends = np.r_[starts[1:], len(order)]
+        # what each record shows, worked out once a chunk (`explain`'s `sides`)
+        case_sides: dict[int, dict[str, str]] = {}
         for begin, end in zip(starts, ends, strict=True):
+            trace_side: dict[str, str] | None = None
             rank = 0
             for position in order[begin : min(end, begin + k)]:
                 score = float(scores[position])
@@ -503,8 +506,14 @@ class Matcher:
                 rank += 1
                 q = int(cands.query_rows[position])
                 c = int(cands.case_rows[position])
-                evidence = (
-                    explain(
+                evidence: list[dict[str, Any]] = []
+                if explain_all:
+                    if trace_side is None:
+                        trace_side = side_values(records[q], is_case=False)
+                    case_side = case_sides.get(c)
+                    if case_side is None:
+                        case_side = case_sides[c] = side_values(self.case_records[c], is_case=True)
+                    evidence = explain(
                         records[q],
                         self.case_records[c],
                         comparison.levels[position],
@@ -512,10 +521,8 @@ class Matcher:
                         scored.prior_bits,
                         _bits(score) - float(pairwise_bits[position]),
                         float(scored.relatives[position]),
+                        sides=(trace_side, case_side),
                     )
-                    if explain_all
-                    else []
-                )
                 yield ScoredMatch(
                     trace_id=enc.ids[q],
                     case_id=self.cases.ids[c],
