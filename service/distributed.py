@@ -27,6 +27,7 @@ from typing import Any
 
 from scoring import snapshot
 from scoring.engine import Matcher, ScoredMatch
+from service.collector import bulk_work
 
 Record = dict[str, str | None]
 # per worker process: the restored matcher of the run in progress
@@ -66,7 +67,7 @@ def _match_partition(
     options: dict[str, Any],
 ) -> list[ScoredMatch]:
     """On a worker: restore the driver's matcher (once per process and run) and match."""
-    with _WORKER_LOCK:
+    with _WORKER_LOCK, bulk_work():
         matcher = _WORKER_MATCHERS.get(run)
         if matcher is None:
             _WORKER_MATCHERS.clear()  # one snapshot at a time: they are large

@@ -44,6 +44,7 @@ from scoring import snapshot
 from scoring.engine import Matcher, ScoredMatch, Thresholds
 from scoring.model import MatchModel
 from service import indexes
+from service.collector import bulk_work
 
 Record = dict[str, str | None]
 
@@ -122,6 +123,18 @@ class EmbeddedMatcher:
         saved there for the next process. With no fitted model yet (no re-score
         ran), one is fitted on the stored traces.
         """
+        with bulk_work():
+            return cls._from_store(url, index_dir, persist, thresholds, budget)
+
+    @classmethod
+    def _from_store(
+        cls,
+        url: str,
+        index_dir: Path | str | None,
+        persist: bool,
+        thresholds: Thresholds | None,
+        budget: Budget | None,
+    ) -> EmbeddedMatcher:
         from service.pipeline import Store
 
         store = Store.open(url)
@@ -308,6 +321,17 @@ class EmbeddedMatcher:
     ) -> EmbeddedMatcher | None:
         """The saved indexes of `index_dir` if they are for exactly `cases` (and this
         code and format); None when anything differs (build a new one then)."""
+        with bulk_work():
+            return cls._load(index_dir, cases, thresholds, budget)
+
+    @classmethod
+    def _load(
+        cls,
+        index_dir: Path | str,
+        cases: Iterable[Mapping[str, Any]],
+        thresholds: Thresholds | None,
+        budget: Budget | None,
+    ) -> EmbeddedMatcher | None:
         embedded = cls(cases, thresholds=thresholds, budget=budget)
         model_json = snapshot.stored_model_json(Path(index_dir))
         if model_json is None:
@@ -345,6 +369,10 @@ class EmbeddedMatcher:
         return snapshot.fingerprint(self._digest(), matcher.model.to_json())
 
     def _build(self) -> None:
+        with bulk_work():
+            self._build_now()
+
+    def _build_now(self) -> None:
         cases = self._indexed()
         options: dict[str, Any] = {"thresholds": self.thresholds, "budget": self.budget}
         if self.model is not None:

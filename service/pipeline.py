@@ -24,6 +24,7 @@ from scoring import snapshot
 from scoring.engine import Matcher, ScoredMatch  # noqa: F401  (re-exported for the CLI)
 from scoring.model import MatchModel
 from service import distributed, indexes, rescoring
+from service.collector import bulk_work
 from service.distributed import ClusterSpec
 
 ProgressCallback = Callable[[int], None]
@@ -54,7 +55,7 @@ def import_file(
     progress: ProgressCallback | None = None,
 ) -> store_io.ImportResult:
     """Import one file, all or nothing."""
-    with transaction(store.sessions) as session:
+    with bulk_work(), transaction(store.sessions) as session:
         return store_io.import_records(session, kind, path, agency_id=agency_id, progress=progress)
 
 
@@ -97,8 +98,23 @@ def rescore(
     the next run does the work again. `progress` is told how many of the traces to
     score are done, `planned` how many there are once that is known. The matcher's
     indexes are loaded from, and saved to, `index_dir` (default: beside an SQLite
-    file) when `persist`.
+    file) when `persist`. Full garbage collections are held off meanwhile
+    (`service.collector`).
     """
+    with bulk_work():
+        return _rescore(store, full, progress, planned, index_dir, persist, cluster, chunk)
+
+
+def _rescore(
+    store: Store,
+    full: bool,
+    progress: ProgressCallback | None,
+    planned: ProgressCallback | None,
+    index_dir: Path | None,
+    persist: bool,
+    cluster: ClusterSpec | None,
+    chunk: int,
+) -> RescoreSummary:
     started = time.perf_counter()
     with transaction(store.sessions) as session:
         cases = list(repository.iter_records(session, "cases"))
