@@ -4,7 +4,7 @@ A re-score holds hundreds of thousands of records, name tokens and index keys as
 Python objects. CPython's cyclic collector examines every one of them in each full
 collection, and it runs one each time the objects it tracks have grown by a quarter:
 building the indexes of 96,000 cases (encoding, then the key index) took 13.4 s, 7.5 s
-of it in 21 full collections, and 7.7 s with them held off (`tests/test_collector.py`
+of it in 21 full collections, and 7.7 s with them held off (`tests/service/test_collector.py`
 checks the mechanism; the figures are in `benchmarks/results/rescore-100k.md`).
 
 None of that work leaves reference cycles worth hunting for, so while it runs, full
