@@ -68,21 +68,33 @@ class PairCache:
         """Store distinct keys that are not stored yet (as many as the bound allows);
         returns how many it took."""
         if self.count + len(keys) > len(self.keys) // 2:
-            slots = len(self.keys)
-            while self.count + len(keys) > slots // 2 and slots < self.max_slots:
-                slots *= 2
-            if slots > len(self.keys):
-                old = self.keys != self._EMPTY
-                old_keys, old_values = self.keys[old], self.values[old]
-                self._allocate(slots)
-                self.count = 0
-                self._place(old_keys, old_values)
-            elif self.count > len(self.keys) // 4:
+            if not self._grow(self.count + len(keys)) and self.count > len(self.keys) // 4:
                 # full at its bound: start afresh rather than stop learning, so the
                 # pairs of the traces being scored now are the ones kept
                 self.keys[:] = self._EMPTY
                 self.count = 0
         return self._place(keys, values)
+
+    def reserve(self, count: int) -> None:
+        """Room for `count` keys (within the bound) in one step, for a job that will
+        store many: doubling to that size along the way moved every stored key at
+        each step, 1.9 s of a full re-score at 100,000 cases."""
+        self._grow(count)
+
+    def _grow(self, count: int) -> bool:
+        """Double the table until it holds `count` keys at load one half, or reaches
+        its bound; the keys stored move to the new table. Whether it grew."""
+        slots = len(self.keys)
+        while count > slots // 2 and slots < self.max_slots:
+            slots *= 2
+        if slots == len(self.keys):
+            return False
+        old = self.keys != self._EMPTY
+        old_keys, old_values = self.keys[old], self.values[old]
+        self._allocate(slots)
+        self.count = 0
+        self._place(old_keys, old_values)
+        return True
 
     def tables(self) -> tuple[np.ndarray, np.ndarray, int]:
         """What the compiled lookups read: the table, its float32 view and its bits."""
@@ -238,6 +250,10 @@ class TokenSimilarity:
                 for slot, name in enumerate(formal):
                     self._forms[row, slot] = form_id(name, len(self._form_ids))
         self._size = n
+
+    def reserve(self, pairs: int) -> None:
+        """Make room for the similarities of about `pairs` token pairs (`PairCache.reserve`)."""
+        self._cache.reserve(pairs)
 
     @contextmanager
     def views(self, count: int = 2) -> Iterator[list[TokenSimilarity]]:

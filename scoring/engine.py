@@ -444,6 +444,8 @@ class Matcher:
             enc = self.encoder.encode("traces", traces)
             yield from self._match_chunk(traces, enc, self._candidates(enc), k, explain_all)
             return
+        # a large job meets this many new token pairs and more: the cache at its size at once
+        self.similarity.reserve(len(traces) * self.budget.total)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ftr-candidates") as pool:
             ahead: tuple[Sequence[Record], Encoded, Future[Candidates]] | None = None
             for start in range(0, len(traces), chunk):

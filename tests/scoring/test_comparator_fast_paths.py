@@ -267,14 +267,25 @@ def test_person_and_place_equal_dense_reference(batch):
         max_size=6,
     ),
     st.sampled_from([1 << 4, 1 << 8, 1 << 16]),
+    st.lists(st.integers(0, 5000), min_size=6, max_size=6),
 )
-def test_pair_cache_agrees_with_a_dict(batches, max_slots):
+def test_pair_cache_agrees_with_a_dict(batches, max_slots, reserved):
     """Every key found holds the value it was stored with; a key is missing only when
-    never stored, or when the table, full at its bound, started afresh."""
+    never stored, or when the table, full at its bound, started afresh. Reserving
+    room (`reserve`) between batches keeps every key stored."""
     cache = PairCache(slots=1 << 4, max_slots=max_slots)
     truth: dict[int, float] = {}
     rng = np.random.default_rng(0)
-    for batch in batches:
+    for batch, room in zip(batches, reserved, strict=False):
+        kept = len(cache)
+        cache.reserve(room)
+        assert len(cache) == kept
+        assert len(cache.keys) >= min(2 * room, max(max_slots, 1 << 4))
+        for key, value in truth.items():
+            slot = int(cache.find(np.array([key], dtype=np.int64))[0])
+            assert slot < 0 or cache.values[slot] == np.float32(value)
+        # what was stored before is stored still (the keys stored are some of truth's)
+        assert int((cache.find(np.array(list(truth), dtype=np.int64)) >= 0).sum()) == kept
         keys = np.array(batch, dtype=np.int64)
         slots = cache.find(keys)
         for key, slot in zip(keys.tolist(), slots.tolist(), strict=True):
