@@ -5,6 +5,7 @@ A user error is one clear line on stderr and a non-zero exit, never a traceback.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -58,8 +59,35 @@ def _settings(ctx: typer.Context) -> Settings:
     return settings
 
 
+_OPENED: list[pipeline.Store] = []  # closed before a finished command exits (`_finish`)
+_SERVED: list[bool] = []  # a server ran: its own engines close the usual way at exit
+
+
 def _store(ctx: typer.Context) -> pipeline.Store:
-    return pipeline.Store.open(_settings(ctx).database_url)
+    store = pipeline.Store.open(_settings(ctx).database_url)
+    _OPENED.append(store)
+    return store
+
+
+def _finish() -> None:
+    """End a command that succeeded without tearing down its heap object by object.
+
+    A re-score leaves gigabytes of records, tokens and index keys behind, and freeing
+    them one at a time at exit took 2.2 s at 100,000 cases; the operating system takes
+    the memory back at once. What must happen at exit happens first: the stores'
+    connections close (SQLite folds its write-ahead log into the database file on
+    the last close, so the file alone holds the results), logs and output are flushed.
+    After a server (whose engines this does not hold) the usual exit is kept.
+    """
+    if _SERVED:
+        return
+    for store in _OPENED:
+        store.engine.dispose()
+    _OPENED.clear()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 @app.callback()
@@ -509,6 +537,7 @@ def serve(
         application = create_app(settings)
     except ConfigurationError as exc:
         raise UserError(str(exc)) from exc
+    _SERVED.append(True)
     uvicorn.run(application, host=host, port=port, log_level=log_level, proxy_headers=True)
 
 
@@ -545,6 +574,7 @@ def main() -> None:
         if isinstance(exc, click.exceptions.Exit):
             sys.exit(exc.exit_code)
         raise
+    _finish()
 
 
 if __name__ == "__main__":
