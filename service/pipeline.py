@@ -7,8 +7,10 @@ re-score publishes all of its results in one commit or none of them.
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -182,16 +184,16 @@ def _rescore(
                 match.evidence,
             )
 
-    with transaction(store.sessions) as session:
+    def publish(session: Session, matches: Iterable[repository.StoredMatch]) -> RescoreSummary:
         run = repository.start_run(session, mode, matcher.model.version)
         if mode == "full":
-            repository.replace_matches(session, None, produced(), matcher.model.version)
+            repository.replace_matches(session, None, matches, matcher.model.version)
         else:
             # the re-matched traces, and closed ones (whose proposals simply go)
             scope = sorted(set(position) | set(changed_traces))
             gone = [c for c in changed_cases if c not in matcher.cases.row_of]
             rescoring.drop_case_proposals(session, gone)
-            repository.replace_matches(session, scope, produced(), matcher.model.version)
+            repository.replace_matches(session, scope, matches, matcher.model.version)
         rescoring.clear_flags(session, "cases", changed_cases)
         rescoring.clear_flags(session, "traces", changed_traces)
         if progress is not None:
@@ -219,11 +221,97 @@ def _rescore(
                 "cluster": summary.cluster,
             },
         )
+        return summary
+
+    if _one_connection_per_thread(store.engine):
+        with transaction(store.sessions) as session:
+            summary = publish(session, produced())
+    else:
+        summary = _write_behind(store.sessions, publish, produced())
     if persist and index_dir is not None and mode == "full":
         # for the next incremental run and embedded use: the indexes this run matched with
         if indexes.save_snapshot(matcher, index_dir, print_):
             summary.index = "saved"
     return summary
+
+
+def _one_connection_per_thread(engine: Engine) -> bool:
+    """An SQLite database in memory is one per connection, and SQLAlchemy gives each
+    thread its own: a writer thread would see an empty database."""
+    return engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
+
+
+_END = object()  # the producer is done
+_FAILED = object()  # the producer failed: roll back
+
+
+class _ProducerFailed(RuntimeError):
+    """Raised in the writer when the producer of what it writes has failed."""
+
+
+def _write_behind(
+    sessions: sessionmaker[Session],
+    write: Callable[[Session, Iterable[Any]], Any],
+    items: Iterable[Any],
+    batch: int = 512,
+    depth: int = 16,
+) -> Any:
+    """`write(session, items)` in one transaction on a writer thread, while this
+    thread produces the items: a re-score's writing (deleting the old proposals,
+    inserting the new) waits on the database, which releases the GIL, so it overlaps
+    with matching the next traces instead of following it.
+
+    Everything is written in one transaction or nothing is: an error on either side
+    rolls it back and is raised here (the writer's own error as it was).
+    """
+    handoff: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    outcome: dict[str, Any] = {}
+
+    def stream() -> Iterator[Any]:
+        while True:
+            got = handoff.get()
+            if got is _END:
+                return
+            if got is _FAILED:
+                raise _ProducerFailed("the matches to write could not be produced")
+            yield from got
+
+    def run() -> None:
+        try:
+            with transaction(sessions) as session:
+                outcome["value"] = write(session, stream())
+        except BaseException as exc:  # handed to the producer's thread
+            outcome["error"] = exc
+
+    def hand(item: Any) -> None:
+        while writer.is_alive():
+            try:
+                handoff.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    writer = threading.Thread(target=run, name="ftr-writer", daemon=True)
+    writer.start()
+    try:
+        pending: list[Any] = []
+        for item in items:
+            if not writer.is_alive():
+                break  # it failed: its error is raised below
+            pending.append(item)
+            if len(pending) >= batch:
+                hand(pending)
+                pending = []
+        hand(pending)
+        hand(_END)
+    except BaseException:
+        hand(_FAILED)
+        writer.join()
+        raise
+    writer.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def export_matches(store: Store, path: Path) -> int:

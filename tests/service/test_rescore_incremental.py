@@ -16,6 +16,7 @@ from benchmarks.synth import generate
 from case_store import repository
 from case_store.db import transaction
 from case_store.models import MatchRun, PotentialMatch
+from scoring.engine import Matcher
 from service import pipeline
 
 
@@ -174,6 +175,46 @@ def test_a_failed_run_leaves_the_previous_results_and_the_next_run_completes(
     assert pipeline.rescore(scored).traces_scored == 1
     assert "T-new-1" in _proposals(scored)
     assert _flags(scored) == ([], [])
+
+
+def test_matching_that_fails_while_results_are_written_leaves_the_previous_ones(
+    scored, monkeypatch
+):
+    """The writer thread has written part of a full run when matching fails: the
+    transaction is rolled back, the error is the matcher's, and nothing is half new."""
+    before = _proposals(scored)
+    halfway = sum(len(v) for v in before.values()) // 2
+    real = Matcher.match
+    handed: list[int] = []
+
+    def fails_later(self, traces, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+        for n, match in enumerate(real(self, traces, *args, **kwargs)):
+            if n == halfway:  # past the first batches handed to the writer
+                raise RuntimeError("matcher broke")
+            yield match
+
+    def small_batches(sessions, write, items):  # noqa: ANN001
+        def counted(session, matches):  # noqa: ANN001
+            def each():  # noqa: ANN202
+                for match in matches:
+                    handed.append(1)
+                    yield match
+
+            return write(session, each())
+
+        return write_behind(sessions, counted, items, batch=8)
+
+    write_behind = pipeline._write_behind
+    monkeypatch.setattr(pipeline, "_write_behind", small_batches)
+    monkeypatch.setattr(Matcher, "match", fails_later)
+    with pytest.raises(RuntimeError, match="matcher broke"):
+        pipeline.rescore(scored, full=True)
+    monkeypatch.undo()
+    assert len(handed) >= 8  # the writer had written some of the new results
+    assert _proposals(scored) == before
+    with transaction(scored.sessions) as session:
+        states = [r.state for r in session.scalars(select(MatchRun))]
+    assert states and set(states) == {"done"}  # the failed run's record went with its writes
 
 
 def test_cli_full_with_workers_and_the_usage_errors(data, scored, tmp_path):
