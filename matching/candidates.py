@@ -275,7 +275,7 @@ class KeyBlocker:
     def _reset_caches(self) -> None:
         """Forget the key ids worked out per token (`_token_ids`): a query's unknown
         keys are cached as -1, and an `add` may give them ids."""
-        self._token_cache: dict[tuple[str, int], list[int]] = {}
+        self._token_cache: dict[tuple[str | int, ...], list[int]] = {}
         self._skeleton_cache: dict[int, str] = {}
 
     def _id(self, key: str, grow: bool) -> int:
@@ -318,19 +318,19 @@ class KeyBlocker:
     def _year_ids(self, tid: int, first: int, last: int, grow: bool) -> list[int]:
         """The columns of a given name (under every reading) within the birth years
         `first` to `last`."""
-        found = self._token_cache.get(("y", (tid << 24) | (first << 12) | (last & 4095)))
+        found = self._token_cache.get(("y", tid, first, last))
         if found is None:
             found = [
                 self._id(f"y:{key}:{year}", grow)
                 for key in sorted(skeletons(self.vocabulary.strings[tid]))
                 for year in range(first, last + 1)
             ]
-            self._token_cache[("y", (tid << 24) | (first << 12) | (last & 4095))] = found
+            self._token_cache[("y", tid, first, last)] = found
         return found
 
     def _row_ids(self, rows: _Rows, row: int, grow: bool) -> list[int]:
         """The columns of one record's keys, in the order a key first appears (-1 for a
-        key no case has, when not `grow`); `_keys_doc` says what each key is for."""
+        key no case has, when not `grow`); the comment below says what each key is for."""
         ids: list[int] = []
         for tid in rows.names[row]:
             if tid == PAD:
