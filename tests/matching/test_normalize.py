@@ -238,6 +238,12 @@ NICKNAMES = [
     ("Mamad", {"mohammad"}),
     ("Mohd", {"mohammed"}),  # written short: Md., Mohd., Mhd.
     ("Md", {"mohammed"}),
+    # Russian forms of Ukrainian names that share no skeleton with them
+    ("Yekaterina", {"kateryna"}),
+    ("Vladimir", {"volodymyr"}),
+    # Turkish typed without its marks: Ayse for Ayşe
+    ("Ayse", {"aisha"}),
+    ("Dervis", {"darwish"}),
 ]
 
 
