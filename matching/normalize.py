@@ -536,6 +536,10 @@ def _readings(word: str) -> list[str]:
         out.append(word.replace("th", "s"))
     if "dh" in word:
         out.append(word.replace("dh", "z"))
+    # Congolese (Luba) orthography writes the ch of French and English ones as tsh:
+    # Tshibanda is Chibanda, Tshimanga Chimanga
+    if "tsh" in word:
+        out.append(word.replace("tsh", "ch"))
     # Persian writes ق as gh, as it does غ: Ghasem and Abdolghader are Qasem, Abdulqader
     if "gh" in word:
         out.append(word.replace("gh", "q"))

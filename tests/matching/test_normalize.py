@@ -96,6 +96,7 @@ SAME_UNDER_A_READING = [
     ("Estanekzai", "Stanikzai"),  # a Persian vowel before s and a stop
     ("Eskandar", "Skandar"),
     ("Estefanía", "Stefania"),  # and a Spanish one
+    ("Tshibanda", "Chibanda"),  # Congolese tsh for ch
 ]
 
 
@@ -244,6 +245,7 @@ NICKNAMES = [
     # Turkish typed without its marks: Ayse for Ayşe
     ("Ayse", {"aisha"}),
     ("Dervis", {"darwish"}),
+    ("Maikel", {"michael"}),
 ]
 
 
