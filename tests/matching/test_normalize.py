@@ -246,6 +246,7 @@ NICKNAMES = [
     ("Ayse", {"aisha"}),
     ("Dervis", {"darwish"}),
     ("Maikel", {"michael"}),
+    ("Djibrine", {"jibril"}),  # Chadian French spelling
 ]
 
 
