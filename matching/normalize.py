@@ -130,8 +130,9 @@ _NOT_ARABIC = frozenset("پچژگکیۀټډړږښځڅڼېۍٹڈڑںےۓ")
 _AR_CHAR = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff"
 _AR_VOWEL_LETTERS = "اأإآىةهي" + "ی"
 # و and ي are consonants at the start of a word and before a vowel letter, long vowels
-# elsewhere: Walid and Marwan have a w, Mahmud and Yusuf a u.
-_AR_WAW = re.compile(rf"(?<![{_AR_CHAR}])و|و(?=[{_AR_VOWEL_LETTERS}])")
+# elsewhere: Walid and Marwan have a w, Mahmud and Yusuf a u. Before a ی that is itself
+# a consonant (a vowel letter follows it) و is the vowel: رویا Roya, پویا Pouya.
+_AR_WAW = re.compile(rf"(?<![{_AR_CHAR}])و|و(?=[{_AR_VOWEL_LETTERS}])(?![يی][اأإآىةه])")
 _AR_YA = re.compile(rf"(?<![{_AR_CHAR}])[يی]")
 # A final ه after a consonant is the -eh/-ah of Fatemeh, Zohreh, Allah.
 _AR_Z_H = re.compile("(?<=[زظ])(?=[هح])")

@@ -58,6 +58,8 @@ SAME_KEY = [
     ["علیرضا", "Alireza", "Aliriza"],  # Persian ض is z ...
     ["ذبیح‌الله", "Zabihullah", "Zabihollah"],  # ... and so is ذ
     ["سهراب", "Sohrab", "Suhrab"],  # س then ه is not ش
+    ["رویا", "Roya", "Ruya"],  # و before a consonant ی is a vowel ...
+    ["رويدة", "Ruwayda", "Ruwaida"],  # ... before a vowel ی, a w
     ["شهاب", "Shahab", "Shihab"],
     ["Sa'id", "Said", "Saïd"],
     ["García", "Garcia", "GARCIA"],
