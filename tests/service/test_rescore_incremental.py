@@ -229,6 +229,9 @@ def test_cli_full_with_workers_and_the_usage_errors(data, scored, tmp_path):
         timeout=120,
     )
     assert done.returncode == 1 and "either" in done.stderr
+    done = subprocess.run([*cli, "--bogus"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "No such option: --bogus" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_an_extended_index_proposes_what_a_rebuilt_one_does(data, scored, tmp_path):
