@@ -458,13 +458,16 @@ def vowels_agree(a: str, b: str) -> bool | None:
     does not write them: محمد is Mohammed) but not with a long one (Mahmoud, Hussein
     are not محمد, حسن); vowels written on both sides must share a class (a, i, u; e
     is a or i): محمود (mhmud) is not Mohammed, مریم (mrim) is Maryam. Between two
-    spellings that write every vowel, e stands for any (Yousef, Yusuf). None where the
-    letters cannot be lined up.
+    spellings that write every vowel, e stands for any (Yousef, Yusuf), and their first
+    vowels must be ones that spellings of a name trade (`_leading_vowels_trade`: Anna
+    is not Inna, Uliana not Alina). None where the letters cannot be lined up.
     """
     gaps_a, gaps_b = vowel_gaps(a), vowel_gaps(b)
     if gaps_a is None or gaps_b is None or len(gaps_a) != len(gaps_b):
         return None
     e_any = all(gaps_a) and all(gaps_b)
+    if e_any and not _leading_vowels_trade(a, b):
+        return False
     for x, y in zip(gaps_a, gaps_b, strict=True):
         if not x or not y:
             if any(long in (x or y) for long in _LONG_VOWELS):
@@ -472,6 +475,40 @@ def vowels_agree(a: str, b: str) -> bool | None:
         elif not _vowel_classes(x, e_any) & _vowel_classes(y, e_any):
             return False
     return True
+
+
+# First vowels that spellings of one name trade: Oleksandr/Aleksandr, Olena/Elena,
+# Omar/Umar, Ebrahim/Ibrahim, Amir/Emir. Not a/i (Anna, Inna), a/u (Alina, Uliana),
+# i/o (Ilya, Olya), i/u, e/u: those are other names.
+_LEADING_TRADES = frozenset(
+    frozenset(pair) for pair in ("ao", "ae", "ei", "eo", "ou", "aa", "ee", "ii", "oo", "uu")
+)
+_LEADING_RUN = re.compile("[aeiouy]+")
+
+
+def _leading_vowels(token: str) -> str:
+    """The vowels a token starts with, a glide before another vowel left out (Yulia,
+    Iuliia: u; Yevhen: e; Iosif: o); y as i. Empty when it starts with a consonant."""
+    word = _canonical_word(fold(token).replace(" ", ""))
+    found = _LEADING_RUN.match(word)
+    if not found:
+        return ""
+    run = found.group()
+    if len(run) > 1 and run[0] in "iy":
+        run = run[1:]
+    return run.replace("y", "i")
+
+
+def _leading_vowels_trade(a: str, b: str) -> bool:
+    """Whether two spellings of one skeleton start with vowels one name's spellings trade.
+
+    Only asked of spellings that write every vowel: a script that leaves short vowels
+    out writes Ibrahim (ابراهيم) and Ismail with the alif that Latin reads as a.
+    """
+    first_a, first_b = _leading_vowels(a), _leading_vowels(b)
+    if not first_a or not first_b:
+        return True
+    return any(frozenset((x, y)) in _LEADING_TRADES for x in first_a for y in first_b)
 
 
 def skeleton(token: str) -> str:

@@ -487,7 +487,9 @@ class Matcher:
         identity = child_identity_agrees(comparison.levels)
         proposable = self.cases.proposable[cands.case_rows]
         scores = np.where(proposable, scores, -1.0)
-        order = np.lexsort((-scores, cands.query_rows))
+        # one child registered twice shares one score (`_same_child`): the registration
+        # that agrees best with the trace by itself comes first
+        order = np.lexsort((-scored.probability, -scores, cands.query_rows))
         q_sorted = cands.query_rows[order]
         starts = np.flatnonzero(np.r_[True, q_sorted[1:] != q_sorted[:-1]])
         ends = np.r_[starts[1:], len(order)]

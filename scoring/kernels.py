@@ -154,16 +154,39 @@ def _lookup2(
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _any_key_shared(a: np.ndarray, b: np.ndarray, p: int, pad: int, token_key: np.ndarray) -> bool:
+def _key_shared(
+    a: np.ndarray,
+    b: np.ndarray,
+    p: int,
+    pad: int,
+    token_key: np.ndarray,
+    vowels: tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray, int],
+    want: np.ndarray,
+    n_want: int,
+) -> tuple[int, int]:
+    """Whether a token of `a[p]` and one of `b[p]` share a key with vowels that do not
+    disagree (the rule for one skeleton spelled two ways): 1 yes, 0 no, 2 not known
+    until the vowel verdicts asked for (appended to `want`) are stored."""
+    state = 0
     for i in range(a.shape[1]):
         x = a[p, i]
         if x == pad:
             continue
         for j in range(b.shape[1]):
             y = b[p, j]
-            if y != pad and token_key[x] == token_key[y]:
-                return True
-    return False
+            if y == pad or token_key[x] != token_key[y]:
+                continue
+            if x == y:
+                return 1, n_want
+            key = (np.int64(x) << 32) | np.int64(y)
+            verdict = _lookup2(key, vowels)
+            if np.isnan(verdict):
+                want[n_want] = key
+                n_want += 1
+                state = 2
+            elif verdict != 0.0:
+                return 1, n_want
+    return state, n_want
 
 
 @njit(nogil=True, cache=True)
@@ -239,7 +262,9 @@ def name_part_levels(
     ka, kb = part.shape[1], other.shape[1]
     pending = np.zeros(len(rows), dtype=np.bool_)
     want_sim = np.empty(len(rows) * ka * kb, dtype=np.int64)
-    want_vowel = np.empty(len(rows) * ka * kb, dtype=np.int64)
+    # the cells, and the nickname grids (`_key_shared`)
+    kn, kon = part_nick.shape[1], other_nick.shape[1]
+    want_vowel = np.empty(len(rows) * (ka + kn) * (kb + kon), dtype=np.int64)
     n_sim = 0
     n_vowel = 0
     exact_any = np.zeros(ka, dtype=np.bool_)
@@ -289,16 +314,30 @@ def name_part_levels(
             if waiting:
                 pending[r] = True
                 continue
+            # a nickname's formal names meet the other side's by key, under the vowel
+            # rule of the cells above: Yulia's "uliana" is not Alina
+            nick, n_vowel = _key_shared(
+                part_nick, other, p, pad, token_key, vowels, want_vowel, n_vowel
+            )
+            if nick != 1:
+                shared, n_vowel = _key_shared(
+                    part, other_nick, p, pad, token_key, vowels, want_vowel, n_vowel
+                )
+                nick = 1 if shared == 1 else max(nick, shared)
+            if nick != 1:
+                shared, n_vowel = _key_shared(
+                    part_nick, other_nick, p, pad, token_key, vowels, want_vowel, n_vowel
+                )
+                nick = 1 if shared == 1 else max(nick, shared)
+            if nick == 2:
+                pending[r] = True
+                continue
             level = 0
             if best >= LOOSE:
                 level = 1
             if best >= CLOSE or sound:
                 level = 2
-            if (
-                _any_key_shared(part_nick, other, p, pad, token_key)
-                or _any_key_shared(part, other_nick, p, pad, token_key)
-                or _any_key_shared(part_nick, other_nick, p, pad, token_key)
-            ):
+            if nick == 1:
                 level = 3
             for i in range(ka):
                 if exact_any[i]:

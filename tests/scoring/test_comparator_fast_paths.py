@@ -150,10 +150,20 @@ def reference_name_part(sim, part, part_nick, other_names, other_nick):
         same_key[index] = verdict is not False
     exact_any = exact_matrix.any(axis=2)
     exact = exact_any.any(axis=1)
+
+    def nick_shared(a, b):
+        # a shared key, unless the two spellings' vowels disagree
+        shared = sim.same_key(a, b)
+        for index in zip(*np.nonzero(shared), strict=True):
+            x, y = a[index[0], index[1]], b[index[0], index[2]]
+            if x != y and vowels_agree(sim.strings[x], sim.strings[y]) is False:
+                shared[index] = False
+        return shared.any(axis=(1, 2))
+
     nickname = (
-        sim.same_key(part_nick, other_names).any(axis=(1, 2))
-        | sim.same_key(part, other_nick).any(axis=(1, 2))
-        | sim.same_key(part_nick, other_nick).any(axis=(1, 2))
+        nick_shared(part_nick, other_names)
+        | nick_shared(part, other_nick)
+        | nick_shared(part_nick, other_nick)
     )
     best = jw.max(axis=(1, 2))
     sound = same_key.any(axis=(1, 2))
