@@ -109,6 +109,28 @@ def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
+def _name_chain(given: str | None, father: str | None) -> tuple[str, str] | None:
+    """The child's own given name, and the rest, where the given-name field holds a
+    name chain.
+
+    Arabic, Somali, Chadian, Eritrean and Ethiopian names are chains: the child's name,
+    the father's, the grandfather's. With no family name, the chain is written whole in
+    the given-name field (Adoum Abdelkérim Mahamat, father Abdelkerim). Its later words
+    are the family's, shared by every brother and sister: as given names they would
+    make her brother Mahamat Abdelkérim agree on "Mahamat", and they are what another
+    record writes as the family name (Mahamat | Abdelkérim). A field whose later words
+    are found in the father's name is such a chain. None where it is not (or cannot be
+    told).
+    """
+    words = [t for t in name_tokens(given or "") if t]
+    if len(words) < 2 or not father:
+        return None
+    fathers = [t for t in name_tokens(father) if t]
+    if any(_similar(word, name) for word in words[1:] for name in fathers):
+        return words[0], " ".join(words[1:])
+    return None
+
+
 def _similar(a: str, b: str) -> bool:
     if a == b or skeleton(a) == skeleton(b):
         return True
@@ -313,6 +335,15 @@ class Encoder:
             fused = _fused_across(get("given_name"), get("family_name"))
             if fused:
                 given = _unique([*given, fused])
+            own_given = given
+            if not family:
+                father_name = get("father_name")
+                if not father_name and not is_case:
+                    if (get("inquirer_relation") or "").strip().lower() == "father":
+                        father_name = get("inquirer_name")
+                chain = _name_chain(get("given_name"), father_name)
+                if chain is not None:
+                    own_given, family = [chain[0]], _skeletons(chain[1])
             others: list[str] = []
             aliases: list[str] = []
             for other in _split_multi(get("other_names")):
@@ -326,7 +357,7 @@ class Encoder:
             # An alias that repeats the child's own family name says nothing about the
             # given name: keep it out, or a sibling would agree on it.
             other_given = [t for t in aliases if not any(_similar(t, f) for f in own_family)]
-            given_side = _unique(given + other_given) or ([] if family else [])
+            given_side = _unique(own_given + other_given) or ([] if family else [])
             names = _unique(given + family + others)
             nick: list[str] = []
             # nicknames of the given names only: a family name has no diminutive, and

@@ -301,3 +301,19 @@ def test_a_nickname_form_meets_a_name_only_where_the_vowels_allow() -> None:
     assert apart["given_name"] < 3
     same = _levels(trace(given_name="Sasha"), case(given_name="Aleksandr"))
     assert same["given_name"] == 3
+
+
+def test_a_name_chain_in_the_given_field_is_the_given_name_and_the_family_name() -> None:
+    """Adoum Abdelkérim Mahamat, son of Abdelkerim, all in the given-name field: a
+    chain whose later words are his family's. His brother Mahamat Abdelkérim shares
+    them and is not his given name; a registration of Adoum | Abdelkérim Mahamat
+    agrees on both the given and the family name."""
+    chain = trace(given_name="Adoum Abdelkérim Mahamat", family_name=None, father_name="Abdelkerim")
+    brother = _levels(chain, case(given_name="Mahamat", family_name="Abdelkérim"))
+    assert brother["given_name"] < 2  # at most "loosely similar": his name is within
+    assert brother["family_name"] == 4
+    same = _levels(chain, case(given_name="Adoum", family_name="Abdelkérim Mahamat"))
+    assert (same["given_name"], same["family_name"]) == (4, 4)
+    # no father's name to tell a chain by: the field stays given names
+    plain = trace(given_name="Jannat Nahar", family_name=None, father_name="Abul Hossain")
+    assert _levels(plain, case(given_name="Jannat", family_name="Nahar"))["given_name"] == 4
