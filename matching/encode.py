@@ -109,6 +109,25 @@ def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
+# Words written after a girl's given name in Bangladesh and among the Rohingya (Nur
+# Begum, Rashida Khatun, Nour Bibi, Shamima Akter), folded as `name_tokens` folds them:
+# a title or a surname in all but name, shared by her sisters and cousins.
+_NAME_TITLES = frozenset(
+    "begum begom begam bagum khatun khatoon khaton katun bibi akter akhter aktar".split()
+)
+
+
+def _without_titles(given: str | None) -> tuple[list[str], list[str]] | None:
+    """The given-name field's words without the titles that follow its first word, and
+    those titles; None where it has none. Hasina Begum is not Begom Nur, though
+    "Begum" and "Begom" agree: a title says nothing about which girl it is."""
+    words = [t for t in name_tokens(given or "") if t]
+    titles = [w for w in words[1:] if w in _NAME_TITLES]
+    if not titles:
+        return None
+    return [words[0], *(w for w in words[1:] if w not in _NAME_TITLES)], titles
+
+
 def _name_chain(given: str | None, father: str | None) -> tuple[str, str] | None:
     """The child's own given name, and the rest, where the given-name field holds a
     name chain.
@@ -344,6 +363,11 @@ class Encoder:
                 chain = _name_chain(get("given_name"), father_name)
                 if chain is not None:
                     own_given, family = [chain[0]], _skeletons(chain[1])
+            if own_given is given:
+                titled = _without_titles(get("given_name"))
+                if titled is not None:
+                    own_given = _skeletons(" ".join(titled[0]))
+                    family = family or titled[1]
             others: list[str] = []
             aliases: list[str] = []
             for other in _split_multi(get("other_names")):

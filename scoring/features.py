@@ -169,11 +169,13 @@ def _parent_levels(
     The case's caregiver counts only when it agrees, at least "similar" (the caregiver
     is often an aunt, a neighbour or a foster family, which says nothing against the
     parent; sharing a word with the parent's name, often a family or father's name,
-    says nothing either).
+    says nothing either), and only where the case does not name a parent of that role
+    who differs: Andriy Polishchuk caring for his nephew, whose father is Yurii, is
+    not the father of the child Andriy Polishchuk is looking for.
     """
     direct = person_levels(person_similarity(sim, sought, parent))
     via_caregiver = person_levels(person_similarity(sim, sought, caregiver))
-    via_caregiver = np.where(via_caregiver < 2, NULL, via_caregiver)
+    via_caregiver = np.where((via_caregiver < 2) | (direct == 0), NULL, via_caregiver)
     return np.maximum(direct, via_caregiver)
 
 

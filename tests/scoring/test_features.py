@@ -317,3 +317,25 @@ def test_a_name_chain_in_the_given_field_is_the_given_name_and_the_family_name()
     # no father's name to tell a chain by: the field stays given names
     plain = trace(given_name="Jannat Nahar", family_name=None, father_name="Abul Hossain")
     assert _levels(plain, case(given_name="Jannat", family_name="Nahar"))["given_name"] == 4
+
+
+def test_a_caregiver_named_as_the_father_does_not_outweigh_the_father_named() -> None:
+    """Andriy Polishchuk caring for his nephew, whose father is Yurii, is not the
+    father of the child Andriy Polishchuk is looking for; with no father named on
+    the case, a caregiver of the father's name still agrees."""
+    sought = trace(father_name="Andriy Polishchuk")
+    uncle = _levels(sought, case(father_name="Yurii", caregiver_name="Andriy Polishchuk"))
+    assert uncle["father"] == 0
+    unnamed = _levels(sought, case(caregiver_name="Andriy Polishchuk"))
+    assert unnamed["father"] >= 2
+
+
+def test_a_title_after_the_given_name_is_no_given_name() -> None:
+    """Hasina Begum is not Begom Nur, though Begum and Begom agree; Rashida Khatun,
+    all in the given-name field, is Rashida | Khatun."""
+    titled = _levels(trace(given_name="হাসিনা বেগম"), case(given_name="Begom", family_name="Nur"))
+    assert titled["given_name"] < 2
+    same = _levels(
+        trace(given_name="Rashida Khatun"), case(given_name="Rashida", family_name="Khatun")
+    )
+    assert (same["given_name"], same["family_name"]) == (4, 4)
