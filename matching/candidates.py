@@ -24,9 +24,6 @@ import jellyfish
 import numpy as np
 from numba import njit
 from scipy import sparse
-from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
 
 from matching.encode import PAD, Encoded, Vocabulary
 from matching.normalize import skeleton, skeletons
@@ -511,6 +508,12 @@ class VectorBlocker:
         use_faiss: bool = True,
         seed: int = 0,
     ):
+        # scikit-learn is imported where vectors are made: it takes two seconds to
+        # import, which every `ftr` call (export, explain, import) would pay
+        from sklearn.decomposition import TruncatedSVD
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.preprocessing import normalize
+
         self.vocabulary = vocabulary
         texts = name_strings(cases, vocabulary)
         self._vectoriser = TfidfVectorizer(
@@ -538,6 +541,8 @@ class VectorBlocker:
         self._empty = np.concatenate([self._empty, np.array([not t for t in texts], dtype=bool)])
 
     def embed(self, enc: Encoded) -> np.ndarray:
+        from sklearn.preprocessing import normalize
+
         texts = name_strings(enc, self.vocabulary)
         # `TruncatedSVD.transform` is a product with the transposed components, which
         # scipy copies into C order on every call: 1.6 ms a single query at 100,000

@@ -24,8 +24,6 @@ from typing import Any
 import faiss
 import numpy as np
 from scipy import sparse
-from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from matching.candidates import KeyBlocker, NumpyIndex, VectorBlocker
 from matching.encode import Encoded, Vocabulary
@@ -186,6 +184,9 @@ def load_vector_blocker(directory: Path, vocabulary: Vocabulary) -> VectorBlocke
     The vectoriser is rebuilt from its vocabulary and IDF weights and the SVD from
     its components (`transform` is a product with them), so no fitting happens.
     """
+    from sklearn.decomposition import TruncatedSVD  # slow to import: only when loading
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     config = json.loads((directory / "vectors.json").read_text())
     params = config["params"]
     vectoriser = TfidfVectorizer(
