@@ -21,6 +21,7 @@ import numpy as np
 
 from case_store.records import parse_age, parse_bool, parse_date, parse_status
 from matching.normalize import (
+    article_bare_names,
     fold,
     fused_particle,
     name_tokens,
@@ -350,7 +351,10 @@ class Encoder:
         for record in records:
             get = record.get
             given = _skeletons(get("given_name"))
-            family = _skeletons(get("family_name"))
+            # al-Khatib is also written Khatib (and El Halil for Khalil): the bare name too
+            family = _unique(
+                _skeletons(get("family_name")) + article_bare_names(get("family_name") or "")
+            )
             fused = _fused_across(get("given_name"), get("family_name"))
             if fused:
                 given = _unique([*given, fused])
@@ -373,6 +377,7 @@ class Encoder:
             for other in _split_multi(get("other_names")):
                 tokens = _skeletons(other)
                 others.extend(tokens)
+                others.extend(article_bare_names(other))
                 # an alias's first word is a given name; the words after it are often
                 # the chain of a father's and grandfather's names (جبريل إبراهيم ادم,
                 # Jibril son of Ibrahim son of Adam), which are no given names of his

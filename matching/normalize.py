@@ -43,6 +43,7 @@ from pathlib import Path
 from anyascii import anyascii
 
 __all__ = [
+    "article_bare_names",
     "fold",
     "fused_particle",
     "is_country",
@@ -808,6 +809,24 @@ def name_tokens(text: str) -> list[str]:
     `Bin` is kept: `Bin Laden` -> ['binladen']); `García y López` -> ['garcia', 'lopez'].
     """
     return list(_tokenize(text)[0]) if text else []
+
+
+def article_bare_names(text: str) -> list[str]:
+    """The names under an article or a particle `name_tokens` merged them with:
+    `El Halil` -> ['halil'], `al-Hassan`, `الحسن` -> ['hassan'] / ['hsn'], `de la
+    Cruz` -> ['cruz']. One family writes al-Khatib, another Khatib, and Turkish
+    registrations El Halil for Khalil; the merged token alone agrees with none of
+    them. Not under Abd, Abu or bin: Abdulrahman is not Rahman, nor Abu Bakr Bakr.
+    """
+    if not text:
+        return []
+    tokens, bare = _tokenize(text)
+    compounds = ("abd", "abu", *(f for f in set(_SON_OF.values())))
+    return [
+        name
+        for name in bare
+        if any(t != name and t.endswith(name) and not t.startswith(compounds) for t in tokens)
+    ]
 
 
 def fused_particle(previous: str, word: str) -> str | None:

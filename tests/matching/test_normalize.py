@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from matching.normalize import (
     DATA_DIR,
+    article_bare_names,
     fold,
     name_forms,
     name_keys,
@@ -404,3 +405,12 @@ def test_vowel_gaps_line_up_with_the_skeleton() -> None:
     assert vowel_gaps("Mohammed") == ("o", "a", "e")
     assert vowel_gaps("محمود") == ("", "", "u")
     assert vowel_gaps("Ahmad") == ("", "a")
+
+
+def test_bare_names_under_articles_and_particles_only() -> None:
+    assert article_bare_names("El Halil") == ["halil"]
+    assert article_bare_names("de la Cruz") == ["cruz"]
+    assert article_bare_names("Ahmed Al-Khalil") == ["khalil"]
+    # not under Abd, Abu or bin, and not a word that only starts like an article
+    for text in ("Abd al-Rahman", "Abu Bakr", "Bin Laden", "Alina", "Elali", ""):
+        assert article_bare_names(text) == []

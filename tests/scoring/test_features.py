@@ -339,3 +339,16 @@ def test_a_title_after_the_given_name_is_no_given_name() -> None:
         trace(given_name="Rashida Khatun"), case(given_name="Rashida", family_name="Khatun")
     )
     assert (same["given_name"], same["family_name"]) == (4, 4)
+
+
+def test_a_family_name_with_its_article_is_the_bare_name_too() -> None:
+    """al-Khatib is also written Khatib, and Turkish registrars write Khalil as El
+    Halil; Abdulrahman is still not Rahman."""
+    turkish = _levels(
+        trace(family_name="Khalil"), case(given_name="Muhammet", family_name="El Halil")
+    )
+    assert turkish["family_name"] == 4
+    bare = _levels(trace(family_name="al-Khatib"), case(family_name="Khatib"))
+    assert bare["family_name"] == 4
+    compound = _levels(trace(family_name="Rahman"), case(family_name="Abdulrahman"))
+    assert compound["family_name"] < 2
