@@ -358,7 +358,9 @@ class Encoder:
             fused = _fused_across(get("given_name"), get("family_name"))
             if fused:
                 given = _unique([*given, fused])
+            # the words of the given-name field that are the child's own given names
             own_given = given
+            chain = None
             if not family:
                 father_name = get("father_name")
                 if not father_name and not is_case:
@@ -367,7 +369,7 @@ class Encoder:
                 chain = _name_chain(get("given_name"), father_name)
                 if chain is not None:
                     own_given, family = [chain[0]], _skeletons(chain[1])
-            if own_given is given:
+            if chain is None:
                 titled = _without_titles(get("given_name"))
                 if titled is not None:
                     own_given = _skeletons(" ".join(titled[0]))

@@ -554,8 +554,9 @@ def compare_name_part(
 
     One skeleton spelled far apart is the same name where the vowels each side writes
     agree (Mohammed, محمد), and not even the same sound where they do not (Mohammed,
-    محمود: Mahmoud). Formal names behind a nickname are compared by skeleton: Nastia
-    gives "anastasia", which must meet "Anastasiya" written another way. The tokens
+    محمود: Mahmoud). Formal names behind a nickname are compared by skeleton under the
+    same vowel rule: Nastia gives "anastasia", which must meet "Anastasiya" written
+    another way, and Yulia's "uliana" must not meet Alina. The tokens
     that agreed exactly are returned too: the model weighs the rarest one's frequency.
     Computed in `scoring.kernels.name_part_levels`.
     """
