@@ -240,7 +240,10 @@ def _one_name_within(
     Kanyere Kwizera is Furaha Kanyere Kwizera registered without her first name (a
     Congolese child's Christian name is often left out, the postnom kept): the given
     names differ only because one is missing. Such a pair is "loosely similar", not
-    "different"; her sister Esther Kavira Kwizera is still different.
+    "different"; her sister Esther Kavira Kwizera is still different. The shorter name
+    must be the longer one's last words, in their order (`_ends_with`): Mohamed
+    Abdullahi (son of Abdullahi, named after his grandfather) is within his brother's
+    chain Ibrahim Abdullahi Mohamed, but not as its end.
     """
     out = np.zeros(len(t), dtype=bool)
     # the name fields as written (their words and joins), not other names: a word
@@ -258,8 +261,40 @@ def _one_name_within(
     shorter_a = count_a[rows] < count_b[rows]
     a_within = np.where(a != PAD, found.any(axis=2), True).all(axis=1)
     b_within = np.where(b != PAD, found.any(axis=1), True).all(axis=1)
-    out[rows] = np.where(shorter_a, a_within, b_within)
+    within = np.where(shorter_a, a_within, b_within)
+    for k in np.flatnonzero(within).tolist():
+        if shorter_a[k]:
+            within[k] = _ends_with(sim.strings, b[k], a[k], found[k].T)
+        else:
+            within[k] = _ends_with(sim.strings, a[k], b[k], found[k])
+    out[rows] = within
     return out
+
+
+def _words(strings: list[str], ids: np.ndarray) -> list[int]:
+    """Positions of a name's words, in order: not padding, not a join of two others
+    (`mariajose` beside `maria` and `jose`)."""
+    present = [i for i, t in enumerate(ids.tolist()) if t != PAD]
+    texts = {strings[ids[i]] for i in present}
+    return [
+        i
+        for i in present
+        if not any(
+            strings[ids[i]] == x + y for x in texts for y in texts if strings[ids[i]] not in (x, y)
+        )
+    ]
+
+
+def _ends_with(
+    strings: list[str], longer: np.ndarray, shorter: np.ndarray, found: np.ndarray
+) -> bool:
+    """Whether the words of `shorter` are the last words of `longer`, in order
+    (`found[i, j]`: word i of `longer` agrees with word j of `shorter`)."""
+    long_words, short_words = _words(strings, longer), _words(strings, shorter)
+    if len(short_words) > len(long_words):
+        return False
+    tail = long_words[len(long_words) - len(short_words) :]
+    return all(found[i, j] for i, j in zip(tail, short_words, strict=True))
 
 
 def _no_family_name(

@@ -352,3 +352,14 @@ def test_a_family_name_with_its_article_is_the_bare_name_too() -> None:
     assert bare["family_name"] == 4
     compound = _levels(trace(family_name="Rahman"), case(family_name="Abdulrahman"))
     assert compound["family_name"] < 2
+
+
+def test_a_brother_named_after_the_grandfather_is_not_within_the_chain() -> None:
+    """Mohamed Abdullahi (named after his grandfather) holds only words of his brother
+    Ibraahim Abdulahi Mohammed's chain, but not as its end: different, not a name
+    missing its first word."""
+    levels = _levels(
+        trace(given_name="Ibraahim", family_name="Abdulahi Mohammed"),
+        case(given_name="Mohamed", family_name="Abdullahi"),
+    )
+    assert levels["given_name"] == 0
