@@ -358,14 +358,14 @@ class Encoder:
             fused = _fused_across(get("given_name"), get("family_name"))
             if fused:
                 given = _unique([*given, fused])
+            relation = (get("inquirer_relation") or "").strip().lower()
             # the words of the given-name field that are the child's own given names
             own_given = given
             chain = None
             if not family:
                 father_name = get("father_name")
-                if not father_name and not is_case:
-                    if (get("inquirer_relation") or "").strip().lower() == "father":
-                        father_name = get("inquirer_name")
+                if not father_name and not is_case and relation == "father":
+                    father_name = get("inquirer_name")
                 chain = _name_chain(get("given_name"), father_name)
                 if chain is not None:
                     own_given, family = [chain[0]], _skeletons(chain[1])
@@ -397,7 +397,6 @@ class Encoder:
                 for canonical in sorted(nickname_canonicals(token, by_skeleton=False)):
                     if canonical != token:
                         nick.append(canonical)
-            relation = (get("inquirer_relation") or "").strip().lower()
             father = _skeletons(get("father_name"))
             mother = _skeletons(get("mother_name"))
             if is_case:

@@ -821,12 +821,15 @@ def article_bare_names(text: str) -> list[str]:
     if not text:
         return []
     tokens, bare = _tokenize(text)
-    compounds = ("abd", "abu", *(f for f in set(_SON_OF.values())))
     return [
         name
         for name in bare
-        if any(t != name and t.endswith(name) and not t.startswith(compounds) for t in tokens)
+        if any(t != name and t.endswith(name) and not t.startswith(_COMPOUNDS) for t in tokens)
     ]
+
+
+# the merged tokens whose bare names are not the name (`article_bare_names`)
+_COMPOUNDS = ("abd", "abu", *sorted(set(_SON_OF.values())))
 
 
 def fused_particle(previous: str, word: str) -> str | None:

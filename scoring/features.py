@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -276,13 +277,7 @@ def _words(strings: list[str], ids: np.ndarray) -> list[int]:
     (`mariajose` beside `maria` and `jose`)."""
     present = [i for i, t in enumerate(ids.tolist()) if t != PAD]
     texts = {strings[ids[i]] for i in present}
-    return [
-        i
-        for i in present
-        if not any(
-            strings[ids[i]] == x + y for x in texts for y in texts if strings[ids[i]] not in (x, y)
-        )
-    ]
+    return [i for i in present if not _is_join(strings[ids[i]], texts)]
 
 
 def _ends_with(
@@ -341,15 +336,15 @@ def _joins_only(sim: TokenSimilarity, part: np.ndarray, unexplained: np.ndarray)
     for row in range(len(part)):
         words = [strings[t] for t in part[row] if t != PAD]
         out[row] = all(
-            any(
-                strings[part[row, column]] == a + b
-                for a in words
-                for b in words
-                if strings[part[row, column]] not in (a, b)
-            )
+            _is_join(strings[part[row, column]], words)
             for column in np.flatnonzero(unexplained[row])
         )
     return out
+
+
+def _is_join(word: str, words: Collection[str]) -> bool:
+    """Whether `word` is two others of `words` written as one (`mariajose`)."""
+    return any(word == a + b for a in words for b in words if word not in (a, b))
 
 
 def _given_names_conflict(
