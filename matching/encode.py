@@ -129,6 +129,29 @@ def _without_titles(given: str | None) -> tuple[list[str], list[str]] | None:
     return [words[0], *(w for w in words[1:] if w not in _NAME_TITLES)], titles
 
 
+# A Slavic patronymic (Oleksandrovych, Viktorivna, Vladimirovna), folded as
+# `name_tokens` folds it: the father's given name and a suffix.
+_PATRONYMIC = re.compile(r"^([a-z]{3,}?)(?:ovych|ovich|evych|evich|ivna|ovna|evna)$")
+
+
+def _without_patronymic(given: str | None) -> tuple[str, str] | None:
+    """The given-name field without the patronymics after its first word, and the
+    father's given name the first one stands for; None where it holds none.
+
+    Ukrainian and Russian registrations write the patronymic after the given name
+    (Максим Олександрович). It is the father's name, shared by every brother and
+    sister: as a given name, Maksym Oleksandrovych was "similar" to a boy called
+    Oleksandr, his father's name. It is kept as the father's given name where the
+    record names no father.
+    """
+    words = [t for t in name_tokens(given or "") if t]
+    stems = [m.group(1) for w in words[1:] if (m := _PATRONYMIC.match(w))]
+    if not stems:
+        return None
+    rest = [words[0], *(w for w in words[1:] if not _PATRONYMIC.match(w))]
+    return " ".join(rest), stems[0]
+
+
 def _name_chain(given: str | None, father: str | None) -> tuple[str, str] | None:
     """The child's own given name, and the rest, where the given-name field holds a
     name chain.
@@ -350,12 +373,16 @@ class Encoder:
         }
         for record in records:
             get = record.get
-            given = _skeletons(get("given_name"))
+            given_name = get("given_name")
+            patronymic = _without_patronymic(given_name)
+            if patronymic is not None:
+                given_name = patronymic[0]
+            given = _skeletons(given_name)
             # al-Khatib is also written Khatib (and El Halil for Khalil): the bare name too
             family = _unique(
                 _skeletons(get("family_name")) + article_bare_names(get("family_name") or "")
             )
-            fused = _fused_across(get("given_name"), get("family_name"))
+            fused = _fused_across(given_name, get("family_name"))
             if fused:
                 given = _unique([*given, fused])
             relation = (get("inquirer_relation") or "").strip().lower()
@@ -366,18 +393,19 @@ class Encoder:
                 father_name = get("father_name")
                 if not father_name and not is_case and relation == "father":
                     father_name = get("inquirer_name")
-                chain = _name_chain(get("given_name"), father_name)
+                chain = _name_chain(given_name, father_name)
                 if chain is not None:
                     own_given, family = [chain[0]], _skeletons(chain[1])
             if chain is None:
-                titled = _without_titles(get("given_name"))
+                titled = _without_titles(given_name)
                 if titled is not None:
                     own_given = _skeletons(" ".join(titled[0]))
                     family = family or titled[1]
             others: list[str] = []
             aliases: list[str] = []
             for other in _split_multi(get("other_names")):
-                tokens = _skeletons(other)
+                other_patronymic = _without_patronymic(other)
+                tokens = _skeletons(other if other_patronymic is None else other_patronymic[0])
                 others.extend(tokens)
                 others.extend(article_bare_names(other))
                 # an alias's first word is a given name; the words after it are often
@@ -407,6 +435,8 @@ class Encoder:
                     mother = other_adult
                 elif relation == "father" and not father:
                     father = other_adult
+            if not father and patronymic is not None:
+                father = _skeletons(patronymic[1])
             flag = _safe(parse_bool, get("age_estimated"))
             estimated = bool(flag)
             year_only = placeholder_birth_date(get("date_of_birth"), flag)

@@ -227,10 +227,49 @@ def _compare_given(
     levels = np.where(both, np.minimum(forward.levels, backward.levels), forward.levels)
     conflict = _given_names_conflict(sim, traces, cases, t, c, levels)
     levels = np.where(conflict, 0, levels)
+    split = np.flatnonzero(levels >= 2)
+    loose = _whole_names_differ(sim, traces, cases, t[split], c[split])
+    levels[split[loose]] = 1
     differ = np.flatnonzero(levels == 0)
     levels[differ[_one_name_within(sim, traces, cases, t[differ], c[differ])]] = 1
     exact = np.where((levels == forward.levels)[:, None], forward.exact_token, PAD)
     return NameLevels(levels.astype(np.int8), exact)
+
+
+def _whole_names_differ(
+    sim: TokenSimilarity, traces: Encoded, cases: Encoded, t: np.ndarray, c: np.ndarray
+) -> np.ndarray:
+    """Pairs whose given names agree, where one side writes its whole name in the
+    given-name field and the other splits it, and each holds a word the other lacks.
+
+    Rohingya and Bangladeshi names have no family name: Mohammed Alom is one name,
+    and "Mohammed" the word that starts a great many. An inquirer who writes
+    Mohammed | Yasin is not asking for Mohammed Alom, though the given names agree
+    on "Mohammed": Yasin, sought as a family name, is nowhere in Mohammed Alom, and
+    Alom nowhere in Mohammed Yasin. Such a pair is "loosely similar" (never `likely`),
+    not "different": María José may be María | López with one name left out on
+    each side.
+    """
+    out = np.zeros(len(t), dtype=bool)
+    for whole, split, w_rows, s_rows in ((traces, cases, t, c), (cases, traces, c, t)):
+        w_given = whole.given[w_rows]
+        rows = np.flatnonzero(
+            (whole.family[w_rows] == PAD).all(axis=1)
+            & ((w_given != PAD).sum(axis=1) >= 2)
+            & (split.family[s_rows] != PAD).any(axis=1)
+        )
+        if not len(rows):
+            continue
+        given, family = w_given[rows], split.family[s_rows[rows]]
+        extra_given = _unexplained(sim, given, split.names[s_rows[rows]])
+        extra_family = _unexplained(sim, family, whole.names[w_rows[rows]])
+        differ = np.flatnonzero(extra_given.any(axis=1) & extra_family.any(axis=1))
+        if len(differ):
+            joined = _joins_only(sim, given[differ], extra_given[differ]) | _joins_only(
+                sim, family[differ], extra_family[differ]
+            )
+            out[rows[differ[~joined]]] = True
+    return out
 
 
 def _one_name_within(
@@ -459,7 +498,8 @@ def compare_child(
     trace_rows: np.ndarray,
     case_rows: np.ndarray,
 ) -> Comparison:
-    """The first stage: the child's own name, birth, sex and documents (others missing).
+    """The first stage: the child's own name, birth, sex and documents, and the
+    family's phone numbers (others missing).
 
     Cheap enough for every candidate; the rest of the comparison runs only on the
     pairs this stage keeps.
@@ -489,6 +529,12 @@ def compare_child(
     levels[:, 3] = compare_sex(traces.sex[t], cases.sex[c])
     # the child's own documents: cheap, and decisive when names were mistyped
     levels[:, 9] = _compare_documents(traces, cases, t, c)
+    # and the family's phone or household number: a registration whose name and age
+    # were written far apart (Mohammed Shamsul, born 2008, against Mohamed Shomsu,
+    # born 2010) must not be pruned before the number it shares is seen
+    levels[:, 10] = _compare_id_sets(
+        traces.contacts, cases.contacts, traces.holds_contacts, cases.holds_contacts, t, c
+    )
     unknown = np.full((p, 1), PAD, dtype=np.int32)  # parents: the second stage's
     return Comparison(levels, given.exact_token, family.exact_token, unknown, unknown)
 
@@ -501,7 +547,7 @@ def compare_family(
     case_rows: np.ndarray,
     child: Comparison,
 ) -> Comparison:
-    """The second stage: parents, inquirer, places, identifiers, background."""
+    """The second stage: parents, inquirer, places, background."""
     t, c = trace_rows, case_rows
     levels = child.levels.copy()
     if len(t) == 0:
@@ -526,9 +572,6 @@ def compare_family(
         cases.origin[c], cases.separation[c]
     )
     levels[repeated, 8] = NULL
-    levels[:, 10] = _compare_id_sets(
-        traces.contacts, cases.contacts, traces.holds_contacts, cases.holds_contacts, t, c
-    )
     levels[:, 11] = compare_masks(traces.background[t], cases.background[c])
     return Comparison(levels, child.given_token, child.family_token, mother_token, father_token)
 

@@ -363,3 +363,29 @@ def test_a_brother_named_after_the_grandfather_is_not_within_the_chain() -> None
         case(given_name="Mohamed", family_name="Abdullahi"),
     )
     assert levels["given_name"] == 0
+
+
+def test_a_patronymic_is_the_fathers_name_not_a_given_name() -> None:
+    """Maksym Oleksandrovych is not a boy called Oleksandr, his father's name; with no
+    father named, the patronymic agrees with the father another record names."""
+    sought = trace(given_name="Максим Олександрович", family_name="Шевченко", father_name=None)
+    namesake = _levels(sought, case(given_name="Олександр", family_name="Шевченко"))
+    assert namesake["given_name"] == 0
+    same = _levels(
+        sought,
+        case(given_name="Maksym", family_name="Shevchenko", father_name="Shevchenko Oleksandr"),
+    )
+    assert same["given_name"] == 4
+    assert same["father"] >= 2
+
+
+def test_a_whole_name_against_a_split_one_that_differs_is_only_loosely_similar() -> None:
+    """Mohammed Alom (no family name, as Rohingya names have none) is not Mohammed |
+    Yasin, though the given names share "Mohammed"; Mohammed | Alom still is."""
+    whole = case(given_name="Mohammed Alom", family_name=None)
+    other = _levels(trace(given_name="Mohammed", family_name="Yasin"), whole)
+    assert other["given_name"] == 1
+    same = _levels(trace(given_name="Mohammed", family_name="Alom"), whole)
+    assert same["given_name"] == 4
+    bengali = _levels(trace(given_name="মোহাম্মদ", family_name="হোসেন"), case(given_name="মোঃ রশিদ"))
+    assert bengali["given_name"] == 1
