@@ -199,21 +199,28 @@ def birth_interval(
     born = _safe(parse_date, dob)
     years = _safe(parse_age, age)
     ref = _safe(parse_date, reference)
+    slack = birth_slack(dob, age, estimated)
     if born is not None:
         lo = hi = float(born.toordinal() - _EPOCH)
         if year_only:
             hi = lo + YEAR - 1
-        if estimated:
-            lo, hi = lo - YEAR, hi + YEAR
-        return lo, hi
+        return lo - slack, hi + slack
     if years is None or ref is None:
         return None
     day = float(ref.toordinal() - _EPOCH)
     lo, hi = day - (years + 1) * YEAR + 1, day - years * YEAR
-    if estimated:
-        slack = YEAR * (1.0 + 0.1 * years)
-        lo, hi = lo - slack, hi + slack
-    return lo, hi
+    return lo - slack, hi + slack
+
+
+def birth_slack(dob: str | None, age: str | None, estimated: bool) -> float:
+    """Days by which `birth_interval` widens each side of an estimated birth: a year
+    for a date, a year and a tenth of the age for an age; 0 where nothing is estimated."""
+    if not estimated:
+        return 0.0
+    if _safe(parse_date, dob) is not None:
+        return YEAR
+    years = _safe(parse_age, age)
+    return YEAR * (1.0 + 0.1 * years) if years is not None else 0.0
 
 
 def placeholder_birth_date(dob: str | None, estimated: bool | None) -> bool:
@@ -305,6 +312,8 @@ class Encoded:
     sex: np.ndarray
     birth_lo: np.ndarray
     birth_hi: np.ndarray
+    birth_slack: np.ndarray  # days each side of the interval widened by an estimate
+    separation_day: np.ndarray  # the date of separation, days since 1970; NaN unknown
     has_dob: np.ndarray
     background: np.ndarray
     documents: list[frozenset[str]]  # the child's own, as `kind:value`
@@ -367,8 +376,8 @@ class Encoder:
             name: []
             for name in (
                 "ids given family names nick father mother other_adult relation origin "
-                "separation sex birth_lo birth_hi has_dob background documents contacts request "
-                "proposable"
+                "separation separation_day sex birth_lo birth_hi birth_slack has_dob background "
+                "documents contacts request proposable"
             ).split()
         }
         for record in records:
@@ -455,9 +464,15 @@ class Encoder:
             cols["relation"].append(RELATIONS.get(relation, 0))
             cols["origin"].append(self._ids(place_levels(get("place_of_origin")), PLACE_WIDTH))
             cols["separation"].append(self._ids(place_levels(get("separation_place")), PLACE_WIDTH))
+            separated = _safe(parse_date, get("separation_date"))
+            cols["separation_day"].append(
+                np.nan if separated is None else float(separated.toordinal() - _EPOCH)
+            )
             cols["sex"].append(SEX_CODES.get(sex or "", 0))
             cols["birth_lo"].append(interval[0] if interval else np.nan)
             cols["birth_hi"].append(interval[1] if interval else np.nan)
+            slack = birth_slack(get("date_of_birth"), get("age"), estimated)
+            cols["birth_slack"].append(slack if interval else 0.0)
             cols["has_dob"].append(bool(get("date_of_birth")) and not (estimated or year_only))
             cols["background"].append(
                 _bitmask(
@@ -498,6 +513,8 @@ class Encoder:
             sex=np.asarray(cols["sex"], dtype=np.int8),
             birth_lo=np.asarray(cols["birth_lo"], dtype=np.float64),
             birth_hi=np.asarray(cols["birth_hi"], dtype=np.float64),
+            birth_slack=np.asarray(cols["birth_slack"], dtype=np.float64),
+            separation_day=np.asarray(cols["separation_day"], dtype=np.float64),
             has_dob=np.asarray(cols["has_dob"], dtype=bool),
             background=np.asarray(cols["background"], dtype=np.int64),
             documents=cols["documents"],

@@ -575,15 +575,26 @@ def compare_birth(
     lo_b: np.ndarray,
     hi_b: np.ndarray,
     dob_b: np.ndarray,
+    slack_a: np.ndarray | None = None,
+    slack_b: np.ndarray | None = None,
 ) -> np.ndarray:
     """Birth dates consistent at each side's date: children grow between inquiry and registration.
 
     4 the same date of birth, 3 consistent, 2 within a year, 1 within three years,
     0 further apart.
+
+    `slack_a` and `slack_b` are the days each interval was widened by an estimate
+    (`matching.encode.birth_slack`). Where both sides are estimates, their errors
+    add as independent errors do (the root of the sum of squares), not end to end:
+    two ten-year-olds whose ages were both guessed, end to end, were "consistent"
+    four years apart (8 and 12), as often a namesake as the child.
     """
     levels = np.full(len(lo_a), NULL, dtype=np.int8)
     present = ~(np.isnan(lo_a) | np.isnan(lo_b))
-    gap = np.maximum(np.maximum(lo_a, lo_b) - np.minimum(hi_a, hi_b), 0.0) / YEAR
+    apart = np.maximum(lo_a, lo_b) - np.minimum(hi_a, hi_b)
+    if slack_a is not None and slack_b is not None:
+        apart = apart + (slack_a + slack_b - np.hypot(slack_a, slack_b))
+    gap = np.maximum(apart, 0.0) / YEAR
     gap = np.where(present, gap, np.inf)
     levels[present] = 0
     levels[present & (gap <= 3.0)] = 1
@@ -591,6 +602,22 @@ def compare_birth(
     levels[present & (gap <= 0.0)] = 3
     same_day = present & dob_a & dob_b & (np.abs(lo_a - lo_b) < 0.5)
     levels[same_day] = 4
+    return levels
+
+
+def compare_dates(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Two dates of one event (days; NaN unknown): 4 the same day, 3 within a week,
+    2 within a month, 1 within three months, 0 further apart.
+
+    A family and a caseworker date the day they were separated apart by a few days
+    or weeks when they recall it at all; a stranger's separation is another day.
+    """
+    levels = np.full(len(a), NULL, dtype=np.int8)
+    present = ~(np.isnan(a) | np.isnan(b))
+    apart = np.abs(a - b)
+    levels[present] = 0
+    for days, level in ((91, 1), (31, 2), (7, 3), (0, 4)):
+        levels[present & (apart <= days)] = level
     return levels
 
 

@@ -67,6 +67,7 @@ def side_values(record: Record, is_case: bool) -> dict[str, str]:
         "background": _join(
             record.get("language"), record.get("nationality"), record.get("ethnicity")
         ),
+        "separation_date": record.get("separation_date") or "",
     }
 
 

@@ -15,6 +15,7 @@ from scoring.comparators import (
     NameLevels,
     TokenSimilarity,
     compare_birth,
+    compare_dates,
     compare_masks,
     compare_name_part,
     compare_place,
@@ -63,6 +64,11 @@ FEATURES: tuple[Feature, ...] = (
     Feature("documents", "Child's documents", ("different", "one character apart", "shared")),
     Feature("contacts", "Family phone / household", ("none shared", "shared")),
     Feature("background", "Language / nationality", ("none in common", "in common")),
+    Feature(
+        "separation_date",
+        "Separation date",
+        ("months apart", "within three months", "within a month", "within a week", "same day"),
+    ),
 )
 FEATURE_INDEX = {f.name: i for i, f in enumerate(FEATURES)}
 
@@ -331,6 +337,38 @@ def _ends_with(
     return all(found[i, j] for i, j in zip(tail, short_words, strict=True))
 
 
+def _family_names_differ(
+    sim: TokenSimilarity, traces: Encoded, cases: Encoded, t: np.ndarray, c: np.ndarray
+) -> np.ndarray:
+    """Pairs whose family names agree on one word while each holds another that the
+    other record's names lack.
+
+    A family name of two words is two people's names: the father's and grandfather's
+    in a Somali or Arabic chain (Nimco Ali Hassan, daughter of Ali; Nimco Abdi Ali,
+    daughter of Abdi), the father's and the mother's surnames in Spanish (García
+    Álvarez; Flores). "Ali" in common is no agreement of such names: the pair is
+    "loosely similar". One side's word missing is no conflict (Vásquez Pérez
+    registered as Vásquez).
+    """
+    out = np.zeros(len(t), dtype=bool)
+    t_family, c_family = traces.family[t], cases.family[c]
+    t_count, c_count = (t_family != PAD).sum(axis=1), (c_family != PAD).sum(axis=1)
+    # two words on one side at least (a join of two words makes three tokens)
+    rows = np.flatnonzero((t_count > 0) & (c_count > 0) & (np.maximum(t_count, c_count) >= 3))
+    if not len(rows):
+        return out
+    t_family, c_family = t_family[rows], c_family[rows]
+    t_words = _unexplained(sim, t_family, cases.names[c[rows]])
+    c_words = _unexplained(sim, c_family, traces.names[t[rows]])
+    differ = np.flatnonzero(t_words.any(axis=1) & c_words.any(axis=1))
+    if len(differ):
+        joined = _joins_only(sim, t_family[differ], t_words[differ]) | _joins_only(
+            sim, c_family[differ], c_words[differ]
+        )
+        out[rows[differ[~joined]]] = True
+    return out
+
+
 def _no_family_name(
     sim: TokenSimilarity,
     traces: Encoded,
@@ -498,8 +536,8 @@ def compare_child(
     trace_rows: np.ndarray,
     case_rows: np.ndarray,
 ) -> Comparison:
-    """The first stage: the child's own name, birth, sex and documents, and the
-    family's phone numbers (others missing).
+    """The first stage: the child's own name, birth, sex and documents, the family's
+    phone numbers and the date of separation (others missing).
 
     Cheap enough for every candidate; the rest of the comparison runs only on the
     pairs this stage keeps.
@@ -515,8 +553,11 @@ def compare_child(
     no_nick = np.full((p, 1), PAD, dtype=np.int32)
     family = compare_name_part(sim, traces.family[t], no_nick, c_names, no_nick)
     levels[:, 0] = given.levels
+    family_levels = family.levels.copy()
+    agree = np.flatnonzero(family_levels >= 2)
+    family_levels[agree[_family_names_differ(sim, traces, cases, t[agree], c[agree])]] = 1
     levels[:, 1] = np.where(
-        _no_family_name(sim, traces, cases, t, c, family.levels), NULL, family.levels
+        _no_family_name(sim, traces, cases, t, c, family_levels), NULL, family_levels
     )
     levels[:, 2] = compare_birth(
         traces.birth_lo[t],
@@ -525,6 +566,8 @@ def compare_child(
         cases.birth_lo[c],
         cases.birth_hi[c],
         cases.has_dob[c],
+        traces.birth_slack[t],
+        cases.birth_slack[c],
     )
     levels[:, 3] = compare_sex(traces.sex[t], cases.sex[c])
     # the child's own documents: cheap, and decisive when names were mistyped
@@ -534,6 +577,11 @@ def compare_child(
     # born 2010) must not be pruned before the number it shares is seen
     levels[:, 10] = _compare_id_sets(
         traces.contacts, cases.contacts, traces.holds_contacts, cases.holds_contacts, t, c
+    )
+    # the day the family was separated: shared by brothers and sisters, but a
+    # stranger's is another day; cheap, so it helps decide what the first stage keeps
+    levels[:, FEATURE_INDEX["separation_date"]] = compare_dates(
+        traces.separation_day[t], cases.separation_day[c]
     )
     unknown = np.full((p, 1), PAD, dtype=np.int32)  # parents: the second stage's
     return Comparison(levels, given.exact_token, family.exact_token, unknown, unknown)

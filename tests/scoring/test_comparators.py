@@ -12,6 +12,7 @@ from matching.encode import PAD
 from scoring.comparators import (
     TokenSimilarity,
     compare_birth,
+    compare_dates,
     compare_masks,
     compare_sets,
     compare_sex,
@@ -66,15 +67,57 @@ dates = st.floats(-5000, 20000, allow_nan=False)
 
 
 @settings(max_examples=100, deadline=None)
-@given(dates, st.floats(0, 800), dates, st.floats(0, 800), st.booleans())
-def test_birth_symmetric_and_identity(lo_a, w_a, lo_b, w_b, exact):
+@given(
+    dates,
+    st.floats(0, 800),
+    dates,
+    st.floats(0, 800),
+    st.booleans(),
+    st.floats(0, 0.5),
+    st.floats(0, 0.5),
+)
+def test_birth_symmetric_and_identity(lo_a, w_a, lo_b, w_b, exact, share_a, share_b):
+    # an estimate's slack is part of the interval's width, on each side
     a = (np.array([lo_a]), np.array([lo_a + w_a]), np.array([exact]))
     b = (np.array([lo_b]), np.array([lo_b + w_b]), np.array([exact]))
-    forward = compare_birth(*a, *b)[0]
-    backward = compare_birth(*b, *a)[0]
+    # (the widths as stored: a width below the dates' precision is none)
+    s_a, s_b = share_a * (a[1] - a[0]), share_b * (b[1] - b[0])
+    forward = compare_birth(*a, *b, s_a, s_b)[0]
+    backward = compare_birth(*b, *a, s_b, s_a)[0]
     assert forward == backward
     assert 0 <= forward <= 4
-    assert compare_birth(*a, *a)[0] >= 3
+    assert compare_birth(*a, *a, s_a, s_a)[0] >= 3
+    # estimates on both sides are never more lenient than end to end
+    assert forward <= compare_birth(*a, *b)[0]
+
+
+def test_two_estimates_are_not_consistent_four_years_apart() -> None:
+    """8 (a guess) in June 2019 and 10 (a guess) in September 2017, that is nearly 12 at
+    the inquiry: end to end the two guesses overlapped; as independent errors they are
+    at best within a year. Two guesses two years apart still agree, and one guess
+    against a known age keeps its whole slack."""
+    from matching.encode import birth_interval, birth_slack
+
+    def level(t: tuple, c: tuple) -> int:
+        (lo_t, hi_t), (lo_c, hi_c) = birth_interval(*t), birth_interval(*c)
+        no = np.array([False])
+        return int(
+            compare_birth(
+                np.array([lo_t]),
+                np.array([hi_t]),
+                no,
+                np.array([lo_c]),
+                np.array([hi_c]),
+                no,
+                np.array([birth_slack(t[0], t[1], t[3])]),
+                np.array([birth_slack(c[0], c[1], c[3])]),
+            )[0]
+        )
+
+    guessed = (None, "8", "2019-06-28", True)
+    assert level(guessed, (None, "10", "2017-09-11", True)) <= 2
+    assert level(guessed, (None, "9", "2017-09-11", False)) == 3  # 10 or 11 then
+    assert level(guessed, (None, "8", "2017-09-11", True)) == 3  # two years apart
 
 
 def test_birth_missing_is_neutral_and_ages_grow():
@@ -141,3 +184,15 @@ def test_a_first_of_january_with_no_word_on_estimation_stands_for_its_year() -> 
     assert level(("2004-01-01", True), ("2004-01-01", True)) == 3  # consistent, no more
     assert level(("2004-01-01", True), ("2004-09-25", False)) == 3
     assert level(("2004-01-01", False), ("2004-01-01", False)) == 4  # a real date: twins
+
+
+@given(st.one_of(st.just(np.nan), dates), st.one_of(st.just(np.nan), dates))
+def test_separation_dates_symmetric_identity_highest_missing_neutral(a, b):
+    x, y = np.array([a]), np.array([b])
+    level = compare_dates(x, y)[0]
+    assert level == compare_dates(y, x)[0]
+    if np.isnan(a) or np.isnan(b):
+        assert level == -1
+    else:
+        assert 0 <= level <= compare_dates(x, x)[0] == 4
+        assert (level == 4) == (a == b)

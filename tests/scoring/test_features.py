@@ -389,3 +389,33 @@ def test_a_whole_name_against_a_split_one_that_differs_is_only_loosely_similar()
     assert same["given_name"] == 4
     bengali = _levels(trace(given_name="মোহাম্মদ", family_name="হোসেন"), case(given_name="মোঃ রশিদ"))
     assert bengali["given_name"] == 1
+
+
+def test_family_names_agreeing_on_one_word_of_two_that_both_differ_are_loosely_similar() -> None:
+    """Nimco Ali Hassan (daughter of Ali) is not Nimco Abdi Ali (daughter of Abdi), nor
+    García Álvarez a Flores who shares Álvarez; Vásquez Pérez registered as Vásquez is."""
+    chain = _levels(
+        trace(given_name="Nimco", family_name="Ali Hassan"),
+        case(given_name="Nimco", family_name="Abdi Ali"),
+    )
+    assert chain["family_name"] == 1
+    spanish = _levels(
+        trace(given_name="Guillermo", family_name="García Álvarez"),
+        case(given_name="Guillermo Álvarez", family_name="Flores"),
+    )
+    assert spanish["family_name"] == 1
+    shorter = _levels(
+        trace(given_name="José", family_name="Vásquez Pérez"),
+        case(given_name="José", family_name="Vásquez"),
+    )
+    assert shorter["family_name"] == 4
+
+
+def test_separation_dates_are_compared() -> None:
+    """The day of separation, as each side recalls it; missing is neutral."""
+    near = _levels(trace(separation_date="2023-05-01"), case(separation_date="2023-05-20"))
+    assert near["separation_date"] == 2
+    far = _levels(trace(separation_date="2023-05-01"), case(separation_date="2024-01-20"))
+    assert far["separation_date"] == 0
+    missing = _levels(trace(separation_date=None), case(separation_date="2024-01-20"))
+    assert missing["separation_date"] == NULL
