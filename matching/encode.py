@@ -314,6 +314,7 @@ class Encoded:
     birth_hi: np.ndarray
     birth_slack: np.ndarray  # days each side of the interval widened by an estimate
     separation_day: np.ndarray  # the date of separation, days since 1970; NaN unknown
+    record_day: np.ndarray  # the registration's (a case) or the inquiry's (a trace)
     has_dob: np.ndarray
     background: np.ndarray
     documents: list[frozenset[str]]  # the child's own, as `kind:value`
@@ -376,8 +377,8 @@ class Encoder:
             name: []
             for name in (
                 "ids given family names nick father mother other_adult relation origin "
-                "separation separation_day sex birth_lo birth_hi birth_slack has_dob background "
-                "documents contacts request proposable"
+                "separation separation_day record_day sex birth_lo birth_hi birth_slack has_dob "
+                "background documents contacts request proposable"
             ).split()
         }
         for record in records:
@@ -464,6 +465,10 @@ class Encoder:
             cols["relation"].append(RELATIONS.get(relation, 0))
             cols["origin"].append(self._ids(place_levels(get("place_of_origin")), PLACE_WIDTH))
             cols["separation"].append(self._ids(place_levels(get("separation_place")), PLACE_WIDTH))
+            recorded = _safe(parse_date, get(date_key))
+            cols["record_day"].append(
+                np.nan if recorded is None else float(recorded.toordinal() - _EPOCH)
+            )
             separated = _safe(parse_date, get("separation_date"))
             cols["separation_day"].append(
                 np.nan if separated is None else float(separated.toordinal() - _EPOCH)
@@ -515,6 +520,7 @@ class Encoder:
             birth_hi=np.asarray(cols["birth_hi"], dtype=np.float64),
             birth_slack=np.asarray(cols["birth_slack"], dtype=np.float64),
             separation_day=np.asarray(cols["separation_day"], dtype=np.float64),
+            record_day=np.asarray(cols["record_day"], dtype=np.float64),
             has_dob=np.asarray(cols["has_dob"], dtype=bool),
             background=np.asarray(cols["background"], dtype=np.int64),
             documents=cols["documents"],

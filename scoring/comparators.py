@@ -621,6 +621,35 @@ def compare_dates(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return levels
 
 
+OUT_OF_ORDER_DAYS = 30  # how far one side's date may precede the other's separation
+
+
+def compare_chronology(
+    recorded_a: np.ndarray,
+    separated_a: np.ndarray,
+    recorded_b: np.ndarray,
+    separated_b: np.ndarray,
+) -> np.ndarray:
+    """Whether each side's record was made after the other side's separation: 1 in
+    order, 0 out of order (by more than `OUT_OF_ORDER_DAYS`), NULL where no date
+    of separation is known.
+
+    A child registered as separated in 2021 is not the child a family lost in 2023,
+    and a family does not ask in January for a child separated in June. One side's
+    date of separation is enough to tell, where comparing two dates of separation
+    needs both.
+    """
+    levels = np.full(len(recorded_a), NULL, dtype=np.int8)
+    late = OUT_OF_ORDER_DAYS
+    a_first = recorded_a < separated_b - late  # NaN compares False
+    b_first = recorded_b < separated_a - late
+    known_a = ~(np.isnan(recorded_a) | np.isnan(separated_b))
+    known_b = ~(np.isnan(recorded_b) | np.isnan(separated_a))
+    levels[known_a | known_b] = 1
+    levels[a_first | b_first] = 0
+    return levels
+
+
 def compare_sex(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The same sex; unknown on either side says nothing."""
     levels = np.full(len(a), NULL, dtype=np.int8)

@@ -15,6 +15,7 @@ from scoring.comparators import (
     NameLevels,
     TokenSimilarity,
     compare_birth,
+    compare_chronology,
     compare_dates,
     compare_masks,
     compare_name_part,
@@ -69,6 +70,7 @@ FEATURES: tuple[Feature, ...] = (
         "Separation date",
         ("months apart", "within three months", "within a month", "within a week", "same day"),
     ),
+    Feature("chronology", "Registered after separation", ("out of order", "in order")),
 )
 FEATURE_INDEX = {f.name: i for i, f in enumerate(FEATURES)}
 
@@ -582,6 +584,9 @@ def compare_child(
     # stranger's is another day; cheap, so it helps decide what the first stage keeps
     levels[:, FEATURE_INDEX["separation_date"]] = compare_dates(
         traces.separation_day[t], cases.separation_day[c]
+    )
+    levels[:, FEATURE_INDEX["chronology"]] = compare_chronology(
+        traces.record_day[t], traces.separation_day[t], cases.record_day[c], cases.separation_day[c]
     )
     unknown = np.full((p, 1), PAD, dtype=np.int32)  # parents: the second stage's
     return Comparison(levels, given.exact_token, family.exact_token, unknown, unknown)

@@ -12,6 +12,7 @@ from matching.encode import PAD
 from scoring.comparators import (
     TokenSimilarity,
     compare_birth,
+    compare_chronology,
     compare_dates,
     compare_masks,
     compare_sets,
@@ -196,3 +197,29 @@ def test_separation_dates_symmetric_identity_highest_missing_neutral(a, b):
     else:
         assert 0 <= level <= compare_dates(x, x)[0] == 4
         assert (level == 4) == (a == b)
+
+
+maybe_dates = st.one_of(st.just(np.nan), dates)
+
+
+@given(maybe_dates, maybe_dates, maybe_dates, maybe_dates)
+def test_chronology_symmetric_and_missing_neutral(rec_a, sep_a, rec_b, sep_b):
+    a, b = (np.array([rec_a]), np.array([sep_a])), (np.array([rec_b]), np.array([sep_b]))
+    level = compare_chronology(*a, *b)[0]
+    assert level == compare_chronology(*b, *a)[0]
+    if np.isnan(sep_a) and np.isnan(sep_b):
+        assert level == -1
+    # a record made after its own separation is in order with itself
+    if not np.isnan(rec_a) and not np.isnan(sep_a) and rec_a >= sep_a:
+        assert compare_chronology(*a, *a)[0] == 1
+
+
+def test_a_child_registered_before_the_family_was_separated_is_out_of_order():
+    day = 19000.0
+    registered, inquired = np.array([day]), np.array([day + 400])
+    separated = np.array([day + 200])
+    unknown = np.array([np.nan])
+    assert compare_chronology(inquired, separated, registered, unknown)[0] == 0
+    assert compare_chronology(inquired, separated, registered + 250, unknown)[0] == 1
+    # asked in January about a child separated in June
+    assert compare_chronology(registered, unknown, inquired, separated + 300)[0] == 0

@@ -419,3 +419,11 @@ def test_separation_dates_are_compared() -> None:
     assert far["separation_date"] == 0
     missing = _levels(trace(separation_date=None), case(separation_date="2024-01-20"))
     assert missing["separation_date"] == NULL
+
+
+def test_a_case_registered_before_the_trace_s_separation_is_out_of_order() -> None:
+    sought = trace(inquiry_date="2024-03-01", separation_date="2023-06-10")
+    early = _levels(sought, case(registration_date="2022-01-15", separation_date=None))
+    assert early["chronology"] == 0
+    later = _levels(sought, case(registration_date="2023-07-01", separation_date=None))
+    assert later["chronology"] == 1
