@@ -154,6 +154,9 @@ def _phonetic(token: str) -> list[str]:
     return [c for c in codes if c]
 
 
+SEPARATION_BIN_DAYS = 15  # the `s` keys' bins of the date of separation
+
+
 class _Rows:
     """The columns of `Encoded` that key building reads, as Python lists: reading
     numpy scalars one at a time cost more than the keys themselves."""
@@ -170,6 +173,7 @@ class _Rows:
         self.birth_lo = enc.birth_lo.tolist()
         self.birth_hi = enc.birth_hi.tolist()
         self.has_dob = enc.has_dob.tolist()
+        self.separation_day = enc.separation_day.tolist()
         self.documents = enc.documents
         self.contacts = enc.contacts
 
@@ -364,6 +368,13 @@ class KeyBlocker:
                     if tid != PAD:
                         key = self._skeleton(tid)
                         ids.extend(self._id(f"h:{key}:{place}", grow) for place in places)
+        separated = rows.separation_day[row]
+        if math.isfinite(separated):
+            # fortnights b and b+1 on both sides: two dates meet within about a month
+            fortnight = int(separated // SEPARATION_BIN_DAYS)
+            for tid in given:
+                key = self._skeleton(tid)
+                ids.extend(self._id(f"s:{key}:{b}", grow) for b in (fortnight, fortnight + 1))
         if finite:
             if hi - lo > 3 * 366:
                 middle = (lo + hi) / 2
@@ -388,6 +399,9 @@ class KeyBlocker:
     #   crowded out by namesakes.
     # - h: a parent's name within a place: the mother's name and town agree though the
     #   child's own name is only a nickname or in another script.
+    # - s: the given name within the fortnight of separation (and the next): the
+    #   family and the caseworker recall the day within weeks, and among a thousand
+    #   Mohamed Ahmads few were separated that month.
     # - y: the given name within a birth year. An estimated age (age 13, estimated)
     #   allows births over five years or more; its keys cover the three years about
     #   the middle, where both sides' estimates most often fall, rather than none.

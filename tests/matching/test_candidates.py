@@ -230,6 +230,22 @@ def test_an_estimated_age_narrows_a_common_name_by_birth_year():
     assert found.case_rows[:1].tolist() == [60]
 
 
+def test_a_common_name_is_narrowed_by_the_fortnight_of_separation():
+    """Among sixty Mohammeds separated in other months, the one separated within the
+    weeks the family recalls ranks first, across a month's end."""
+    encoder = Encoder()
+    months = [f"2021-{m:02d}-10" for m in range(1, 13)] + [f"2022-{m:02d}-10" for m in range(1, 13)]
+    cases = encoder.encode(
+        "cases",
+        [case(given_name="Mohammed", separation_date=months[i % 24]) for i in range(60)]
+        + [case(given_name="Mohammed", separation_date="2023-06-02")],
+    )
+    blocker = KeyBlocker(cases, encoder.vocabulary)
+    traces = encoder.encode("traces", [trace(given_name="Muhammad", separation_date="2023-05-27")])
+    found = blocker.candidates(traces, k=5)
+    assert found.case_rows[:1].tolist() == [60]
+
+
 def test_a_mother_in_her_town_finds_the_child_whatever_its_name():
     """A trace naming only the mother and the town finds the case with both, though
     sixty other cases name a mother Fatima (too common a key to rank anybody)."""
