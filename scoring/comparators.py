@@ -621,6 +621,31 @@ def compare_dates(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return levels
 
 
+def compare_record_dates(
+    recorded_a: np.ndarray,
+    separated_a: np.ndarray,
+    recorded_b: np.ndarray,
+    separated_b: np.ndarray,
+) -> np.ndarray:
+    """How far apart the two records were made (the inquiry and the registration), where
+    neither gives a date of separation: 4 within a month, 3 within three months, 2 within
+    a year, 1 within two years, 0 further apart; NULL otherwise.
+
+    Both follow the separation, mostly within months: with no date of separation
+    written, they stand in for it. Where one is written, the chronology and the
+    dates of separation say it better, and counting this too would count one
+    separation twice.
+    """
+    levels = np.full(len(recorded_a), NULL, dtype=np.int8)
+    rows = ~(np.isnan(recorded_a) | np.isnan(recorded_b)) & np.isnan(separated_a)
+    rows &= np.isnan(separated_b)
+    apart = np.abs(recorded_a - recorded_b)
+    levels[rows] = 0
+    for days, level in ((730, 1), (365, 2), (91, 3), (31, 4)):
+        levels[rows & (apart <= days)] = level
+    return levels
+
+
 OUT_OF_ORDER_DAYS = 30  # how far one side's date may precede the other's separation
 
 

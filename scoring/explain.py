@@ -68,6 +68,7 @@ def side_values(record: Record, is_case: bool) -> dict[str, str]:
             record.get("language"), record.get("nationality"), record.get("ethnicity")
         ),
         "separation_date": record.get("separation_date") or "",
+        "record_dates": record.get(date_key) or "",
         "chronology": _join(
             f"{'registered' if is_case else 'asked'} {record.get(date_key) or '?'}",
             f"separated {record['separation_date']}" if record.get("separation_date") else None,

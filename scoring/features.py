@@ -20,6 +20,7 @@ from scoring.comparators import (
     compare_masks,
     compare_name_part,
     compare_place,
+    compare_record_dates,
     compare_sets,
     compare_sex,
     person_levels,
@@ -71,6 +72,17 @@ FEATURES: tuple[Feature, ...] = (
         ("months apart", "within three months", "within a month", "within a week", "same day"),
     ),
     Feature("chronology", "Registered after separation", ("out of order", "in order")),
+    Feature(
+        "record_dates",
+        "Dates of the records",
+        (
+            "years apart",
+            "within two years",
+            "within a year",
+            "within three months",
+            "within a month",
+        ),
+    ),
 )
 FEATURE_INDEX = {f.name: i for i, f in enumerate(FEATURES)}
 
@@ -268,15 +280,13 @@ def _whole_names_differ(
         )
         if not len(rows):
             continue
-        given, family = w_given[rows], split.family[s_rows[rows]]
-        extra_given = _unexplained(sim, given, split.names[s_rows[rows]])
-        extra_family = _unexplained(sim, family, whole.names[w_rows[rows]])
-        differ = np.flatnonzero(extra_given.any(axis=1) & extra_family.any(axis=1))
-        if len(differ):
-            joined = _joins_only(sim, given[differ], extra_given[differ]) | _joins_only(
-                sim, family[differ], extra_family[differ]
-            )
-            out[rows[differ[~joined]]] = True
+        out[rows] |= _each_holds_a_word_unfound(
+            sim,
+            w_given[rows],
+            split.names[s_rows[rows]],
+            split.family[s_rows[rows]],
+            whole.names[w_rows[rows]],
+        )
     return out
 
 
@@ -359,15 +369,30 @@ def _family_names_differ(
     rows = np.flatnonzero((t_count > 0) & (c_count > 0) & (np.maximum(t_count, c_count) >= 3))
     if not len(rows):
         return out
-    t_family, c_family = t_family[rows], c_family[rows]
-    t_words = _unexplained(sim, t_family, cases.names[c[rows]])
-    c_words = _unexplained(sim, c_family, traces.names[t[rows]])
-    differ = np.flatnonzero(t_words.any(axis=1) & c_words.any(axis=1))
+    out[rows] = _each_holds_a_word_unfound(
+        sim, t_family[rows], cases.names[c[rows]], c_family[rows], traces.names[t[rows]]
+    )
+    return out
+
+
+def _each_holds_a_word_unfound(
+    sim: TokenSimilarity,
+    part_a: np.ndarray,
+    names_b: np.ndarray,
+    part_b: np.ndarray,
+    names_a: np.ndarray,
+) -> np.ndarray:
+    """Rows where `part_a` holds a word found nowhere among `names_b`, and `part_b` one
+    found nowhere among `names_a` (the joins of two words are no words of their own)."""
+    a_words = _unexplained(sim, part_a, names_b)
+    b_words = _unexplained(sim, part_b, names_a)
+    out = a_words.any(axis=1) & b_words.any(axis=1)
+    differ = np.flatnonzero(out)
     if len(differ):
-        joined = _joins_only(sim, t_family[differ], t_words[differ]) | _joins_only(
-            sim, c_family[differ], c_words[differ]
+        joined = _joins_only(sim, part_a[differ], a_words[differ]) | _joins_only(
+            sim, part_b[differ], b_words[differ]
         )
-        out[rows[differ[~joined]]] = True
+        out[differ[joined]] = False
     return out
 
 
@@ -410,15 +435,18 @@ def _joins_only(sim: TokenSimilarity, part: np.ndarray, unexplained: np.ndarray)
     that Mariajose meets Maria Jose) are no words of their own: only what they join
     can be unexplained.
     """
+    if not len(part):
+        return np.ones(0, dtype=bool)
+    # rows repeat (a case's family name meets a hundred traces): each distinct one once
+    distinct, inverse = np.unique(part, axis=0, return_inverse=True)
     strings = sim.strings
-    out = np.zeros(len(part), dtype=bool)
-    for row in range(len(part)):
-        words = [strings[t] for t in part[row] if t != PAD]
-        out[row] = all(
-            _is_join(strings[part[row, column]], words)
-            for column in np.flatnonzero(unexplained[row])
-        )
-    return out
+    joins = np.zeros(distinct.shape, dtype=bool)
+    for row, ids in enumerate(distinct.tolist()):
+        words = {strings[t] for t in ids if t != PAD}
+        for column, t in enumerate(ids):
+            if t != PAD:
+                joins[row, column] = _is_join(strings[t], words)
+    return ~(unexplained & ~joins[inverse.ravel()]).any(axis=1)
 
 
 def _is_join(word: str, words: Collection[str]) -> bool:
@@ -585,9 +613,10 @@ def compare_child(
     levels[:, FEATURE_INDEX["separation_date"]] = compare_dates(
         traces.separation_day[t], cases.separation_day[c]
     )
-    levels[:, FEATURE_INDEX["chronology"]] = compare_chronology(
-        traces.record_day[t], traces.separation_day[t], cases.record_day[c], cases.separation_day[c]
-    )
+    days = (traces.record_day[t], traces.separation_day[t], cases.record_day[c])
+    days += (cases.separation_day[c],)
+    levels[:, FEATURE_INDEX["chronology"]] = compare_chronology(*days)
+    levels[:, FEATURE_INDEX["record_dates"]] = compare_record_dates(*days)
     unknown = np.full((p, 1), PAD, dtype=np.int32)  # parents: the second stage's
     return Comparison(levels, given.exact_token, family.exact_token, unknown, unknown)
 

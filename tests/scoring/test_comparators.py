@@ -15,6 +15,7 @@ from scoring.comparators import (
     compare_chronology,
     compare_dates,
     compare_masks,
+    compare_record_dates,
     compare_sets,
     compare_sex,
     person_levels,
@@ -223,3 +224,15 @@ def test_a_child_registered_before_the_family_was_separated_is_out_of_order():
     assert compare_chronology(inquired, separated, registered + 250, unknown)[0] == 1
     # asked in January about a child separated in June
     assert compare_chronology(registered, unknown, inquired, separated + 300)[0] == 0
+
+
+@given(maybe_dates, maybe_dates, maybe_dates, maybe_dates)
+def test_record_dates_symmetric_and_only_without_dates_of_separation(rec_a, sep_a, rec_b, sep_b):
+    a, b = (np.array([rec_a]), np.array([sep_a])), (np.array([rec_b]), np.array([sep_b]))
+    level = compare_record_dates(*a, *b)[0]
+    assert level == compare_record_dates(*b, *a)[0]
+    if not (np.isnan(sep_a) and np.isnan(sep_b)) or np.isnan(rec_a) or np.isnan(rec_b):
+        assert level == -1
+    else:
+        assert 0 <= level <= 4
+        assert (level == 4) == (abs(rec_a - rec_b) <= 31)

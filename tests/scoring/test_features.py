@@ -427,3 +427,13 @@ def test_a_case_registered_before_the_trace_s_separation_is_out_of_order() -> No
     assert early["chronology"] == 0
     later = _levels(sought, case(registration_date="2023-07-01", separation_date=None))
     assert later["chronology"] == 1
+
+
+def test_record_dates_stand_in_for_a_separation_neither_record_dates() -> None:
+    sought = trace(inquiry_date="2024-01-10", separation_date=None)
+    near = _levels(sought, case(registration_date="2024-02-01", separation_date=None))
+    assert near["record_dates"] == 4
+    far = _levels(sought, case(registration_date="2021-02-01", separation_date=None))
+    assert far["record_dates"] == 0
+    dated = _levels(sought, case(registration_date="2024-02-01", separation_date="2023-12-30"))
+    assert dated["record_dates"] == NULL
