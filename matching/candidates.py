@@ -59,17 +59,22 @@ def _walk_key(
     indices: np.ndarray,
     key: int,
     weight: np.float32,
+    own: bool,
     sums: np.ndarray,
+    own_sums: np.ndarray,
     seen: np.ndarray,
     touched: np.ndarray,
     count: int,
 ) -> int:
     """Add `weight` to every case of one key's postings (none when the key is newer
-    than this part); returns how many cases the row has touched now."""
+    than this part), and to its `own_sums` too for a key of the child's own; returns
+    how many cases the row has touched now."""
     if key + 1 < len(indptr):
         for kk in range(indptr[key], indptr[key + 1]):
             case = indices[kk]
             sums[case] += weight
+            if own:
+                own_sums[case] += weight
             if not seen[case]:
                 seen[case] = True
                 touched[count] = case
@@ -82,15 +87,18 @@ def _top_k_products(
     q_indptr: np.ndarray,
     q_indices: np.ndarray,
     q_data: np.ndarray,
+    q_own: np.ndarray,
     c_indptr: np.ndarray,
     c_indices: np.ndarray,
     d_indptr: np.ndarray,
     d_indices: np.ndarray,
     n_cases: int,
     k: int,
+    k_own: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each query row's k best cases by the weights of the keys it shares with them,
-    best first, ties by case row.
+    best first, ties by case row; then, of the cases left, the `k_own` best by the
+    keys of the child's own alone (`q_own`, parallel to `q_data`), by total score.
 
     The query rows (CSR) carry each key's weight; the cases' postings (keys x cases,
     CSR, no values) come in two parts: those built with the index (`c_`) and those of
@@ -106,27 +114,49 @@ def _top_k_products(
     """
     n = len(q_indptr) - 1
     sums = np.zeros(n_cases, dtype=np.float32)
+    own_sums = np.zeros(n_cases, dtype=np.float32)
     seen = np.zeros(n_cases, dtype=np.bool_)
     touched = np.empty(n_cases, dtype=np.int64)
-    out_q = np.empty(n * k, dtype=np.int64)
-    out_c = np.empty(n * k, dtype=np.int64)
-    out_s = np.empty(n * k, dtype=np.float32)
+    out_q = np.empty(n * (k + k_own), dtype=np.int64)
+    out_c = np.empty(n * (k + k_own), dtype=np.int64)
+    out_s = np.empty(n * (k + k_own), dtype=np.float32)
     written = 0
     for row in range(n):
         count = 0
         for jj in range(q_indptr[row], q_indptr[row + 1]):
             key = q_indices[jj]
             weight = q_data[jj]
-            count = _walk_key(c_indptr, c_indices, key, weight, sums, seen, touched, count)
-            count = _walk_key(d_indptr, d_indices, key, weight, sums, seen, touched, count)
+            own = q_own[jj]
+            count = _walk_key(
+                c_indptr, c_indices, key, weight, own, sums, own_sums, seen, touched, count
+            )
+            count = _walk_key(
+                d_indptr, d_indices, key, weight, own, sums, own_sums, seen, touched, count
+            )
         cases = touched[:count].copy()
         scores = np.empty(count, dtype=np.float32)
+        own_scores = np.empty(count, dtype=np.float32)
         for i in range(count):
             scores[i] = sums[cases[i]]
+            own_scores[i] = own_sums[cases[i]]
             sums[cases[i]] = 0.0
+            own_sums[cases[i]] = 0.0
             seen[cases[i]] = False
         nonzero = scores != 0.0  # keys whose weight is zero rank nobody
-        cases, scores = cases[nonzero], scores[nonzero]
+        cases, scores, own_scores = cases[nonzero], scores[nonzero], own_scores[nonzero]
+        extra = np.empty(0, dtype=np.int64)
+        extra_scores = np.empty(0, dtype=np.float32)
+        if len(cases) > k and k_own > 0:
+            # the cases the total will not keep, best by the child's own keys
+            kth = -np.partition(-scores, k - 1)[k - 1]
+            left = np.flatnonzero((scores <= kth) & (own_scores > 0.0))
+            if len(left) > k_own + 8:  # a margin for cases already in at the k-th place
+                bar = -np.partition(-own_scores[left], k_own + 7)[k_own + 7]
+                left = left[own_scores[left] >= bar]
+            if len(left):
+                by_own = left[np.argsort(-own_scores[left], kind="mergesort")]
+                extra = cases[by_own]
+                extra_scores = scores[by_own]
         if len(cases) > k:
             # the k-th best score, then all above it and the lowest case rows at it
             kth = -np.partition(-scores, k - 1)[k - 1]
@@ -142,6 +172,22 @@ def _top_k_products(
             out_c[written] = cases[at]
             out_s[written] = scores[at]
             written += 1
+        taken = 0
+        for i in range(len(extra)):
+            if taken == k_own:
+                break
+            # a case tied at the k-th place may already be in (`tied` above)
+            already = False
+            for j in range(len(cases)):
+                if cases[j] == extra[i]:
+                    already = True
+                    break
+            if not already:
+                out_q[written] = row
+                out_c[written] = extra[i]
+                out_s[written] = extra_scores[i]
+                written += 1
+                taken += 1
     return out_q[:written], out_c[:written], out_s[:written]
 
 
@@ -154,6 +200,9 @@ def _phonetic(token: str) -> list[str]:
     return [c for c in codes if c]
 
 
+# keys of the family, not of the child: parents and caregivers (alone, in a place) and
+# family phones (`_row_ids`)
+FAMILY_KEYS = ("f:", "h:", "c:")
 SEPARATION_BIN_DAYS = 15  # the `s` keys' bins of the date of separation
 
 
@@ -278,6 +327,7 @@ class KeyBlocker:
         keys are cached as -1, and an `add` may give them ids."""
         self._token_cache: dict[tuple[str | int, ...], list[int]] = {}
         self._skeleton_cache: dict[int, str] = {}
+        self._own = np.zeros(0, dtype=np.bool_)  # `_own_keys`, worked out on use
 
     def _id(self, key: str, grow: bool) -> int:
         """A key's column, a new one when `grow`, else -1 for a key no case has."""
@@ -421,7 +471,24 @@ class KeyBlocker:
         data = np.ones(len(rows), dtype=np.float32)
         return sparse.csr_matrix((data, (rows, cols)), shape=shape)
 
-    def candidates(self, queries: Encoded, k: int) -> Candidates:
+    def _own_keys(self) -> np.ndarray:
+        """Per key: whether it is the child's own (not a parent's, a caregiver's or a
+        family phone): worked out again when keys were added."""
+        if len(self._own) != len(self._key_ids):
+            keys = sorted(self._key_ids, key=self._key_ids.__getitem__)
+            self._own = np.array([not k.startswith(FAMILY_KEYS) for k in keys], dtype=np.bool_)
+        return self._own
+
+    def candidates(self, queries: Encoded, k: int, k_own: int = 0) -> Candidates:
+        """The `k` best cases of each query by the weights of the keys shared, then the
+        `k_own` best of the rest by the child's own keys alone.
+
+        A trace whose mother is Fatima Ibrahim Elali shares three keys with every case
+        whose mother is so named, and those fill the budget: Ahmet Elali, born the
+        same day as the Ahmed El Ali sought but registered without his mother, was
+        not among them. The few places kept for the child's own keys (name, birth,
+        documents, places and dates with the name) find him.
+        """
         if len(queries) == 0:
             return Candidates.empty()
         q = self._key_matrix(queries, grow=False)
@@ -429,6 +496,7 @@ class KeyBlocker:
         # each key the query has, weighted; keys of weight 0 rank nobody
         q.data = self._idf[q.indices].astype(np.float32)
         q.eliminate_zeros()
+        own = self._own_keys()[q.indices]
         postings = self._walk()
         added = self._added_postings
         if added is None:
@@ -439,12 +507,14 @@ class KeyBlocker:
             q.indptr.astype(np.int64),
             q.indices.astype(np.int64),
             q.data,
+            own,
             postings.indptr,
             postings.indices,
             added.indptr,
             added.indices,
             self._cases.shape[0],
             k,
+            k_own,
         )
         return Candidates(queries_q, cases_c, scores)
 
@@ -630,12 +700,13 @@ def union(parts: list[tuple[Candidates, float]]) -> Candidates:
 class Budget:
     """How many candidates each generator may contribute per query."""
 
-    keys: int = 150
+    keys: int = 140
+    own: int = 10  # more from the key index, by the child's own keys alone
     vectors: int = 50
 
     @property
     def total(self) -> int:
-        return self.keys + self.vectors
+        return self.keys + self.own + self.vectors
 
 
 def generate(
@@ -647,6 +718,9 @@ def generate(
     """Run every generator within its budget and union the results."""
     parts: list[tuple[Candidates, float]] = []
     for gen in generators:
-        k = budget.keys if gen.name == "keys" else budget.vectors
-        parts.append((gen.candidates(queries, k), 1.0))
+        if isinstance(gen, KeyBlocker):
+            found = gen.candidates(queries, budget.keys, budget.own)
+        else:
+            found = gen.candidates(queries, budget.vectors)
+        parts.append((found, 1.0))
     return union(parts)

@@ -117,12 +117,14 @@ def test_key_products_are_scipys_ranked_with_ties_by_case():
             queries.indptr.astype(np.int64),
             queries.indices.astype(np.int64),
             queries.data,
+            np.ones(len(queries.data), dtype=bool),
             built.indptr.astype(np.int64),
             built.indices.astype(np.int64),
             added.indptr.astype(np.int64),
             added.indices.astype(np.int64),
             200,
             k,
+            0,
         )
         expected = []
         for row in range(40):
@@ -244,6 +246,33 @@ def test_a_common_name_is_narrowed_by_the_fortnight_of_separation():
     traces = encoder.encode("traces", [trace(given_name="Muhammad", separation_date="2023-05-27")])
     found = blocker.candidates(traces, k=5)
     assert found.case_rows[:1].tolist() == [60]
+
+
+def test_places_kept_for_the_child_s_own_keys_find_him_among_his_mother_s_namesakes():
+    """Ahmed El Ali is a name too common to rank by. Ten cases share the trace's
+    mother's name and phone; the boy born the day the child sought was, registered
+    without his mother, shares the date only. The total ranks the ten first; the
+    places kept for the child's own keys find him."""
+    encoder = Encoder()
+    others = "Omar Yusuf Hassan Khalid Samir Bilal Tariq Nabil Karim Walid".split()
+    family = dict(mother_name="Fatima Ibrahim Elali", identifiers="phone:+963943926159")
+    cases = encoder.encode(
+        "cases",
+        [case(given_name="Ahmed", family_name="Elali") for _ in range(300)]
+        + [case(given_name=name, family_name="Saleh", **family) for name in others]
+        + [case(given_name="Ahmet", family_name="Elali", date_of_birth="2010-11-08")],
+    )
+    blocker = KeyBlocker(cases, encoder.vocabulary)
+    sought = trace(
+        given_name="Ahmed",
+        family_name="El Ali",
+        date_of_birth="2010-11-08",
+        mother_name="Fatıma İbrahim Elali",
+        identifiers="phone:+963 943 926 159",
+    )
+    traces = encoder.encode("traces", [sought])
+    assert 310 not in blocker.candidates(traces, k=5).case_rows.tolist()
+    assert 310 in blocker.candidates(traces, k=5, k_own=2).case_rows.tolist()
 
 
 def test_a_mother_in_her_town_finds_the_child_whatever_its_name():
