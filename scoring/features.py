@@ -435,18 +435,21 @@ def _joins_only(sim: TokenSimilarity, part: np.ndarray, unexplained: np.ndarray)
     that Mariajose meets Maria Jose) are no words of their own: only what they join
     can be unexplained.
     """
-    if not len(part):
-        return np.ones(0, dtype=bool)
-    # rows repeat (a case's family name meets a hundred traces): each distinct one once
-    distinct, inverse = np.unique(part, axis=0, return_inverse=True)
+    out = ~unexplained.any(axis=1)
+    # a join is as long as two other words of its row together: rows with an
+    # unexplained word no two others add up to are settled without reading a string
+    lengths = np.where(part != PAD, sim.lengths(part), -(1 << 20))
+    sums = lengths[:, :, None] + lengths[:, None, :]
+    fits = (sums[:, None, :, :] == lengths[:, :, None, None]).any(axis=(2, 3))
+    check = np.flatnonzero(~out & ~(unexplained & ~fits).any(axis=1))
     strings = sim.strings
-    joins = np.zeros(distinct.shape, dtype=bool)
-    for row, ids in enumerate(distinct.tolist()):
-        words = {strings[t] for t in ids if t != PAD}
-        for column, t in enumerate(ids):
-            if t != PAD:
-                joins[row, column] = _is_join(strings[t], words)
-    return ~(unexplained & ~joins[inverse.ravel()]).any(axis=1)
+    for row in check.tolist():
+        words = [strings[t] for t in part[row] if t != PAD]
+        out[row] = all(
+            _is_join(strings[part[row, column]], words)
+            for column in np.flatnonzero(unexplained[row])
+        )
+    return out
 
 
 def _is_join(word: str, words: Collection[str]) -> bool:

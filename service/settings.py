@@ -28,8 +28,6 @@ class Settings(BaseSettings):
     index_dir: Path | None = Field(
         None, description="Where persisted indexes live; default beside the SQLite file."
     )
-    candidates_per_trace: int = Field(200, ge=10, le=2000)
-    matches_per_trace: int = Field(10, ge=1, le=100)
     secret_key: SecretStr | None = Field(
         None,
         description="Signs the review pages' session cookies. Required unless "
