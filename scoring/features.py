@@ -286,7 +286,7 @@ def _whole_names_differ(
             split.names[s_rows[rows]],
             split.family[s_rows[rows]],
             whole.names[w_rows[rows]],
-        )
+        )[0]
     return out
 
 
@@ -371,7 +371,7 @@ def _family_names_differ(
         return out
     out[rows] = _each_holds_a_word_unfound(
         sim, t_family[rows], cases.names[c[rows]], c_family[rows], traces.names[t[rows]]
-    )
+    )[0]
     return out
 
 
@@ -381,9 +381,10 @@ def _each_holds_a_word_unfound(
     names_b: np.ndarray,
     part_b: np.ndarray,
     names_a: np.ndarray,
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rows where `part_a` holds a word found nowhere among `names_b`, and `part_b` one
-    found nowhere among `names_a` (the joins of two words are no words of their own)."""
+    found nowhere among `names_a` (the joins of two words are no words of their own);
+    and those words, per side (`_unexplained`)."""
     a_words = _unexplained(sim, part_a, names_b)
     b_words = _unexplained(sim, part_b, names_a)
     out = a_words.any(axis=1) & b_words.any(axis=1)
@@ -393,7 +394,7 @@ def _each_holds_a_word_unfound(
             sim, part_b[differ], b_words[differ]
         )
         out[differ[joined]] = False
-    return out
+    return out, a_words, b_words
 
 
 def _no_family_name(
@@ -482,17 +483,12 @@ def _given_names_conflict(
         return conflict
     tr, cr = t[rows], c[rows]
     given_t, given_c = t_given[rows], c_given[rows]
-    t_words = _unexplained(sim, given_t, cases.names[cr])
-    c_words = _unexplained(sim, given_c, traces.names[tr])
-    differs = t_words.any(axis=1) & c_words.any(axis=1)
-    # the few rows left: is what differs only a join of two words, or a nickname?
+    differs, t_words, c_words = _each_holds_a_word_unfound(
+        sim, given_t, cases.names[cr], given_c, traces.names[tr]
+    )
+    # the few rows left: is what differs only a nickname?
     check = np.flatnonzero(differs)
     if len(check):
-        joined = _joins_only(sim, given_t[check], t_words[check]) | _joins_only(
-            sim, given_c[check], c_words[check]
-        )
-        differs[check[joined]] = False
-        check = check[~joined]
         strings = sim.strings
         for row in check.tolist():
             mine = [strings[w] for w in given_t[row][t_words[row]]]
