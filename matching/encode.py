@@ -354,6 +354,28 @@ class Encoded:
         """Whether each record holds a family phone or household number."""
         return np.fromiter((bool(d) for d in self.contacts), dtype=bool, count=len(self))
 
+    @cached_property
+    def common_separation_day(self) -> np.ndarray:
+        """Whether each record's date of separation is one that many of these records
+        share: more than `COMMON_DAY_SHARE` of them, and more than `COMMON_DAY_MIN`.
+
+        Separations cluster on the day a town falls or a border closes. Two records
+        of that day agree about as much as two records of that week: the day is no
+        longer the sign of one family (`scoring.features.compare_child`).
+        """
+        days = self.separation_day
+        out = np.zeros(len(days), dtype=bool)
+        known = np.flatnonzero(~np.isnan(days))
+        if len(known):
+            _, inverse, counts = np.unique(days[known], return_inverse=True, return_counts=True)
+            bar = max(COMMON_DAY_MIN, COMMON_DAY_SHARE * len(days))
+            out[known] = counts[inverse.ravel()] > bar
+        return out
+
+
+COMMON_DAY_SHARE = 0.01  # a date of separation this many records share is common
+COMMON_DAY_MIN = 20
+
 
 RELATIONS = {"mother": 1, "father": 2}
 

@@ -609,9 +609,10 @@ def compare_child(
     )
     # the day the family was separated: shared by brothers and sisters, but a
     # stranger's is another day; cheap, so it helps decide what the first stage keeps
-    levels[:, FEATURE_INDEX["separation_date"]] = compare_dates(
-        traces.separation_day[t], cases.separation_day[c]
-    )
+    separated = compare_dates(traces.separation_day[t], cases.separation_day[c])
+    # the day a town fell is shared by strangers: on such a day, the same week at most
+    separated[(separated == 4) & cases.common_separation_day[c]] = 3
+    levels[:, FEATURE_INDEX["separation_date"]] = separated
     days = (traces.record_day[t], traces.separation_day[t], cases.record_day[c])
     days += (cases.separation_day[c],)
     levels[:, FEATURE_INDEX["chronology"]] = compare_chronology(*days)

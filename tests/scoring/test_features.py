@@ -437,3 +437,22 @@ def test_record_dates_stand_in_for_a_separation_neither_record_dates() -> None:
     assert far["record_dates"] == 0
     dated = _levels(sought, case(registration_date="2024-02-01", separation_date="2023-12-30"))
     assert dated["record_dates"] == NULL
+
+
+def test_a_date_of_separation_many_cases_share_is_no_sign_of_one_family() -> None:
+    """Thirty of sixty cases were separated the day the town fell: a trace of that day
+    agrees with them as with a case of that week; a rarer day is still the same day."""
+    encoder = Encoder()
+    cases = encoder.encode(
+        "cases",
+        [case(separation_date="2022-02-24") for _ in range(30)]
+        + [case(separation_date=f"2022-03-{day:02d}") for day in range(1, 31)],
+    )
+    traces = encoder.encode(
+        "traces", [trace(separation_date="2022-02-24"), trace(separation_date="2022-03-05")]
+    )
+    vocabulary = encoder.vocabulary
+    sim = TokenSimilarity(vocabulary.strings, vocabulary.key_of)
+    index = FEATURE_INDEX["separation_date"]
+    levels = compare_pairs(sim, traces, cases, np.array([0, 1]), np.array([0, 34])).levels
+    assert levels[:, index].tolist() == [3, 4]
