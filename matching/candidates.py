@@ -146,9 +146,11 @@ def _top_k_products(
         cases, scores, own_scores = cases[nonzero], scores[nonzero], own_scores[nonzero]
         extra = np.empty(0, dtype=np.int64)
         extra_scores = np.empty(0, dtype=np.float32)
+        kth = np.float32(0.0)
+        if len(cases) > k:
+            kth = -np.partition(-scores, k - 1)[k - 1]  # the k-th best score
         if len(cases) > k and k_own > 0:
             # the cases the total will not keep, best by the child's own keys
-            kth = -np.partition(-scores, k - 1)[k - 1]
             left = np.flatnonzero((scores <= kth) & (own_scores > 0.0))
             if len(left) > k_own + 8:  # a margin for cases already in at the k-th place
                 bar = -np.partition(-own_scores[left], k_own + 7)[k_own + 7]
@@ -158,8 +160,7 @@ def _top_k_products(
                 extra = cases[by_own]
                 extra_scores = scores[by_own]
         if len(cases) > k:
-            # the k-th best score, then all above it and the lowest case rows at it
-            kth = -np.partition(-scores, k - 1)[k - 1]
+            # all above the k-th best score, and the lowest case rows at it
             above = scores > kth
             tied = np.sort(cases[scores == kth])[: k - above.sum()]
             cases = np.concatenate((cases[above], tied))
@@ -243,6 +244,8 @@ class KeyBlocker:
         self.max_share = max_share
         self.max_postings = max_postings
         self._key_ids: dict[str, int] = {}
+        self._own_flags: list[bool] = []  # per key id: the child's own (`_own_keys`)
+        self._own = np.zeros(0, dtype=np.bool_)
         self._reset_caches()
         # cases x keys, 1 where a case has the key: what the index is made of, and
         # what is saved; the weights are applied to the query's keys
@@ -327,7 +330,6 @@ class KeyBlocker:
         keys are cached as -1, and an `add` may give them ids."""
         self._token_cache: dict[tuple[str | int, ...], list[int]] = {}
         self._skeleton_cache: dict[int, str] = {}
-        self._own = np.zeros(0, dtype=np.bool_)  # `_own_keys`, worked out on use
 
     def _id(self, key: str, grow: bool) -> int:
         """A key's column, a new one when `grow`, else -1 for a key no case has."""
@@ -336,6 +338,7 @@ class KeyBlocker:
             if not grow:
                 return -1
             kid = self._key_ids[key] = len(self._key_ids)
+            self._own_flags.append(not key.startswith(FAMILY_KEYS))
         return kid
 
     def _skeleton(self, tid: int) -> str:
@@ -472,11 +475,11 @@ class KeyBlocker:
         return sparse.csr_matrix((data, (rows, cols)), shape=shape)
 
     def _own_keys(self) -> np.ndarray:
-        """Per key: whether it is the child's own (not a parent's, a caregiver's or a
-        family phone): worked out again when keys were added."""
-        if len(self._own) != len(self._key_ids):
-            keys = sorted(self._key_ids, key=self._key_ids.__getitem__)
-            self._own = np.array([not k.startswith(FAMILY_KEYS) for k in keys], dtype=np.bool_)
+        """Per key id: whether it is the child's own (not a parent's, a caregiver's or
+        a family phone); extended by the keys added since it was last asked for."""
+        if len(self._own) < len(self._own_flags):
+            more = np.asarray(self._own_flags[len(self._own) :], dtype=np.bool_)
+            self._own = np.concatenate([self._own, more])
         return self._own
 
     def candidates(self, queries: Encoded, k: int, k_own: int = 0) -> Candidates:
