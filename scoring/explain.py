@@ -77,6 +77,15 @@ def side_values(record: Record, is_case: bool) -> dict[str, str]:
 
 
 _FEATURES = tuple((i, f.name, f.label, f.levels) for i, f in enumerate(FEATURES))
+# features left uncompared on purpose though both sides hold a value: what to say
+_NOT_COMPARED = {"record_dates": "not compared: a date of separation says more"}
+
+
+def _unknown(name: str, trace_value: str, case_value: str) -> str:
+    """The verdict of a feature with no level."""
+    if trace_value and case_value and name in _NOT_COMPARED:
+        return _NOT_COMPARED[name]
+    return "missing (neutral)"
 
 
 def explain(
@@ -122,7 +131,9 @@ def explain(
                 "trace": t_values[name],
                 "case": c_values[name],
                 "level": level if level >= 0 else None,
-                "verdict": verdicts[level] if level >= 0 else "missing (neutral)",
+                "verdict": verdicts[level]
+                if level >= 0
+                else _unknown(name, t_values[name], c_values[name]),
                 "weight": round(weight_list[i], 3),
             }
         )

@@ -456,3 +456,16 @@ def test_a_date_of_separation_many_cases_share_is_no_sign_of_one_family() -> Non
     index = FEATURE_INDEX["separation_date"]
     levels = compare_pairs(sim, traces, cases, np.array([0, 1]), np.array([0, 34])).levels
     assert levels[:, index].tolist() == [3, 4]
+
+
+def test_record_dates_left_uncompared_say_why() -> None:
+    from scoring.explain import explain
+
+    sought = trace(inquiry_date="2024-01-10", separation_date="2023-12-30")
+    found = case(registration_date="2024-02-01", separation_date=None)
+    levels = _levels(sought, found)
+    row = np.array([levels[f.name] for f in FEATURES], dtype=np.int8)
+    evidence = explain(sought, found, row, np.zeros(len(FEATURES)), 0.0, 0.0, 0.0)
+    verdicts = {e["feature"]: e["verdict"] for e in evidence}
+    assert verdicts["record_dates"].startswith("not compared")
+    assert verdicts["origin"] == "missing (neutral)"
