@@ -189,7 +189,21 @@ def birth_interval(
     estimated: bool,
     year_only: bool = False,
 ) -> tuple[float, float] | None:
-    """Possible birth days (days since 1970) from a date of birth or an age at a date.
+    """Possible birth days (days since 1970) from a date of birth or an age at a date
+    (`birth_range` without its slack)."""
+    found = birth_range(dob, age, reference, estimated, year_only)
+    return None if found is None else (found[0], found[1])
+
+
+def birth_range(
+    dob: str | None,
+    age: str | None,
+    reference: str | None,
+    estimated: bool,
+    year_only: bool = False,
+) -> tuple[float, float, float] | None:
+    """Possible birth days (days since 1970, first and last) from a date of birth or an
+    age at a date, and the slack an estimate added on each side.
 
     An age of `a` whole years at date `r` means birth in (r - (a+1) years, r - a years].
     An estimated age or date widens the interval: by one year, and a little more for
@@ -197,30 +211,26 @@ def birth_interval(
     only (`year_only`: see `placeholder_birth_date`) is any day of that year.
     """
     born = _safe(parse_date, dob)
-    years = _safe(parse_age, age)
-    ref = _safe(parse_date, reference)
-    slack = birth_slack(dob, age, estimated)
     if born is not None:
         lo = hi = float(born.toordinal() - _EPOCH)
         if year_only:
             hi = lo + YEAR - 1
-        return lo - slack, hi + slack
+        slack = YEAR if estimated else 0.0
+        return lo - slack, hi + slack, slack
+    years = _safe(parse_age, age)
+    ref = _safe(parse_date, reference)
     if years is None or ref is None:
         return None
     day = float(ref.toordinal() - _EPOCH)
     lo, hi = day - (years + 1) * YEAR + 1, day - years * YEAR
-    return lo - slack, hi + slack
+    slack = YEAR * (1.0 + 0.1 * years) if estimated else 0.0
+    return lo - slack, hi + slack, slack
 
 
-def birth_slack(dob: str | None, age: str | None, estimated: bool) -> float:
-    """Days by which `birth_interval` widens each side of an estimated birth: a year
-    for a date, a year and a tenth of the age for an age; 0 where nothing is estimated."""
-    if not estimated:
-        return 0.0
-    if _safe(parse_date, dob) is not None:
-        return YEAR
-    years = _safe(parse_age, age)
-    return YEAR * (1.0 + 0.1 * years) if years is not None else 0.0
+def _day(text: str | None) -> float:
+    """A date as days since 1970; NaN when there is none."""
+    parsed = _safe(parse_date, text)
+    return np.nan if parsed is None else float(parsed.toordinal() - _EPOCH)
 
 
 def placeholder_birth_date(dob: str | None, estimated: bool | None) -> bool:
@@ -312,7 +322,7 @@ class Encoded:
     sex: np.ndarray
     birth_lo: np.ndarray
     birth_hi: np.ndarray
-    birth_slack: np.ndarray  # days each side of the interval widened by an estimate
+    birth_slack: np.ndarray  # days each side of the interval widened by an estimate (`birth_range`)
     separation_day: np.ndarray  # the date of separation, days since 1970; NaN unknown
     record_day: np.ndarray  # the registration's (a case) or the inquiry's (a trace)
     has_dob: np.ndarray
@@ -472,7 +482,7 @@ class Encoder:
             flag = _safe(parse_bool, get("age_estimated"))
             estimated = bool(flag)
             year_only = placeholder_birth_date(get("date_of_birth"), flag)
-            interval = birth_interval(
+            interval = birth_range(
                 get("date_of_birth"), get("age"), get(date_key), estimated, year_only
             )
             sex = _safe(parse_sex, get("sex"))
@@ -487,19 +497,12 @@ class Encoder:
             cols["relation"].append(RELATIONS.get(relation, 0))
             cols["origin"].append(self._ids(place_levels(get("place_of_origin")), PLACE_WIDTH))
             cols["separation"].append(self._ids(place_levels(get("separation_place")), PLACE_WIDTH))
-            recorded = _safe(parse_date, get(date_key))
-            cols["record_day"].append(
-                np.nan if recorded is None else float(recorded.toordinal() - _EPOCH)
-            )
-            separated = _safe(parse_date, get("separation_date"))
-            cols["separation_day"].append(
-                np.nan if separated is None else float(separated.toordinal() - _EPOCH)
-            )
+            cols["record_day"].append(_day(get(date_key)))
+            cols["separation_day"].append(_day(get("separation_date")))
             cols["sex"].append(SEX_CODES.get(sex or "", 0))
             cols["birth_lo"].append(interval[0] if interval else np.nan)
             cols["birth_hi"].append(interval[1] if interval else np.nan)
-            slack = birth_slack(get("date_of_birth"), get("age"), estimated)
-            cols["birth_slack"].append(slack if interval else 0.0)
+            cols["birth_slack"].append(interval[2] if interval else 0.0)
             cols["has_dob"].append(bool(get("date_of_birth")) and not (estimated or year_only))
             cols["background"].append(
                 _bitmask(

@@ -584,7 +584,7 @@ def compare_birth(
     0 further apart.
 
     `slack_a` and `slack_b` are the days each interval was widened by an estimate
-    (`matching.encode.birth_slack`). Where both sides are estimates, their errors
+    (`matching.encode.birth_range`). Where both sides are estimates, their errors
     add as independent errors do (the root of the sum of squares), not end to end:
     two ten-year-olds whose ages were both guessed, end to end, were "consistent"
     four years apart (8 and 12), as often a namesake as the child.

@@ -613,8 +613,12 @@ def compare_child(
     # the day a town fell is shared by strangers: on such a day, the same week at most
     separated[(separated == 4) & cases.common_separation_day[c]] = 3
     levels[:, FEATURE_INDEX["separation_date"]] = separated
-    days = (traces.record_day[t], traces.separation_day[t], cases.record_day[c])
-    days += (cases.separation_day[c],)
+    days = (
+        traces.record_day[t],
+        traces.separation_day[t],
+        cases.record_day[c],
+        cases.separation_day[c],
+    )
     levels[:, FEATURE_INDEX["chronology"]] = compare_chronology(*days)
     levels[:, FEATURE_INDEX["record_dates"]] = compare_record_dates(*days)
     unknown = np.full((p, 1), PAD, dtype=np.int32)  # parents: the second stage's

@@ -98,10 +98,10 @@ def test_two_estimates_are_not_consistent_four_years_apart() -> None:
     the inquiry: end to end the two guesses overlapped; as independent errors they are
     at best within a year. Two guesses two years apart still agree, and one guess
     against a known age keeps its whole slack."""
-    from matching.encode import birth_interval, birth_slack
+    from matching.encode import birth_range
 
     def level(t: tuple, c: tuple) -> int:
-        (lo_t, hi_t), (lo_c, hi_c) = birth_interval(*t), birth_interval(*c)
+        (lo_t, hi_t, slack_t), (lo_c, hi_c, slack_c) = birth_range(*t), birth_range(*c)
         no = np.array([False])
         return int(
             compare_birth(
@@ -111,8 +111,8 @@ def test_two_estimates_are_not_consistent_four_years_apart() -> None:
                 np.array([lo_c]),
                 np.array([hi_c]),
                 no,
-                np.array([birth_slack(t[0], t[1], t[3])]),
-                np.array([birth_slack(c[0], c[1], c[3])]),
+                np.array([slack_t]),
+                np.array([slack_c]),
             )[0]
         )
 
