@@ -545,6 +545,7 @@ def compare_name_part(
     part_nick: np.ndarray,
     other_names: np.ndarray,
     other_nick: np.ndarray,
+    rows: np.ndarray | None = None,
 ) -> NameLevels:
     """Best agreement of one name part with any of the other record's names, in any order.
 
@@ -558,12 +559,15 @@ def compare_name_part(
     same vowel rule: Nastia gives "anastasia", which must meet "Anastasiya" written
     another way, and Yulia's "uliana" must not meet Alina. The tokens
     that agreed exactly are returned too: the model weighs the rarest one's frequency.
+    Only `rows` are compared when given (the others are NULL, as if missing).
     Computed in `scoring.kernels.name_part_levels`.
     """
     count_part = (part != PAD).sum(axis=1)
     count_other = (other_names != PAD).sum(axis=1)
     # a missing side is neutral whatever the rest says: compare only the other rows
     present = np.flatnonzero((count_part > 0) & (count_other > 0))
+    if rows is not None:
+        present = np.intersect1d(present, rows, assume_unique=True)
     levels, exact = sim.name_part_levels(present, part, part_nick, other_names, other_nick)
     return NameLevels(levels, exact.astype(part.dtype, copy=False))
 

@@ -242,7 +242,11 @@ def _compare_given(
     """
     t_nick, c_nick = traces.nick[t], cases.nick[c]
     forward = compare_name_part(sim, traces.given[t], t_nick, cases.names[c], c_nick)
-    backward = compare_name_part(sim, cases.given[c], c_nick, traces.names[t], t_nick)
+    # the weaker way counts, so where the first way finds no agreement (most of a
+    # trace's candidates) the second need not look
+    backward = compare_name_part(
+        sim, cases.given[c], c_nick, traces.names[t], t_nick, np.flatnonzero(forward.levels != 0)
+    )
     both = (forward.levels != NULL) & (backward.levels != NULL)
     levels = np.where(both, np.minimum(forward.levels, backward.levels), forward.levels)
     conflict = _given_names_conflict(sim, traces, cases, t, c, levels)
