@@ -288,7 +288,7 @@ def _indic(text: str) -> str:
 _LATIN_SPECIAL = str.maketrans(
     {"š": "sh", "č": "ch", "ž": "zh", "ǧ": "j", "ḫ": "kh", "ẖ": "kh", "ṯ": "th",
      "ḏ": "dh", "ġ": "gh", "ş": "sh", "ș": "sh", "ţ": "ts", "ț": "ts", "ə": "a",
-     "ŝ": "sh", "ĉ": "ch", "ĵ": "j", "ǆ": "dzh", "ǯ": "zh"}
+     "ŝ": "sh", "ĉ": "ch", "ĵ": "j", "ǆ": "dzh", "ǯ": "zh", "ż": "zh"}
 )  # fmt: skip
 # Apostrophes mark an ayn, a hamza or a soft sign inside a word: Sa'id is Said.
 _APOSTROPHES = str.maketrans("", "", "'`")
@@ -595,6 +595,71 @@ def _readings(word: str) -> list[str]:
     # Estefanía Stefania
     if _PROTHETIC.match(word):
         out.append(word[1:])
+    out.extend(_host_spellings(word))
+    return out
+
+
+def _respelling(table: dict[str, str]) -> tuple[re.Pattern[str], dict[str, str]]:
+    """A one-pass rewrite by `table` (longest letters first), so that no rule re-reads
+    another's result: Romanian ch is k, while its ci before a vowel becomes ch."""
+    alternatives = sorted(table, key=len, reverse=True)
+    return re.compile("|".join(alternatives)), table
+
+
+# A Ukrainian or Russian child registered in Poland, Germany, Romania, Hungary or France
+# is written the host country's way, each letter differently: Шевченко is Szewczenko,
+# Schewtschenko, Şevcenko, Sevcsenko, Chevtchenko; Цибуленко is Cybulenko and
+# Zybulenko; Євген is Jewgen; Журавльов Żurawlow and Schurawljow. Each spelling read
+# back the English way (`trigger`: letters only that convention writes so).
+_HOST_SPELLINGS = tuple(
+    (re.compile(trigger), *_respelling(table))
+    for trigger, table in (
+        # Polish (and Czech, Slovak): c is ts, ch is kh, w is v, j is y
+        (
+            r"cz|sz|rz|w|c(?![hz])|j",
+            {"szcz": "shch", "cz": "ch", "sz": "sh", "rz": "zh", "ch": "kh", "ck": "tsk",
+             "c": "ts", "w": "v", "j": "y"},
+        ),
+        # German: z is ts, sch is sh, tsch ch, schtsch shch, w is v, j is y
+        (
+            r"sch|z|w|j",
+            {"schtsch": "shch", "tsch": "ch", "sch": "sh", "tz": "ts", "z": "ts",
+             "w": "v", "j": "y", "ck": "k", "ch": "kh"},
+        ),
+        # German ж is sch too, at the start of a name: Schukowskyj, Schanna
+        (
+            r"^sch(?!tsch)",
+            {"schtsch": "shch", "tsch": "ch", "sch": "sh", "z": "ts", "w": "v", "j": "y"},
+        ),
+        # Romanian: ce, ci are che, chi (the i silent before a vowel), ch is k, j is zh
+        (
+            r"c[ei]|g[ei]|j",
+            {"ch": "k", "gh": "g", "cia": "cha", "cio": "cho", "ciu": "chu", "ce": "che",
+             "ci": "chi", "gia": "ja", "gio": "jo", "giu": "ju", "ge": "je", "gi": "ji",
+             "j": "zh"},
+        ),
+        # Hungarian: s is sh, sz s, cs ch, zs zh, c ts
+        (
+            r"cs|zs",
+            {"cs": "ch", "zs": "zh", "sz": "s", "s": "sh", "c": "ts", "j": "y"},
+        ),
+        # French: ch is sh, tch ch, chtch shch, ou u, j zh
+        (
+            r"tch|ou",
+            {"chtch": "shch", "tch": "ch", "ch": "sh", "ou": "u", "j": "zh", "dj": "dzh"},
+        ),
+    )
+)  # fmt: skip
+
+
+def _host_spellings(word: str) -> list[str]:
+    """`word` read back from each host country's romanisation that its letters allow."""
+    out = []
+    for trigger, pattern, table in _HOST_SPELLINGS:
+        if trigger.search(word):
+            # the one anchored trigger reads the leading sch as zh
+            start, body = ("zh", word[3:]) if trigger.pattern.startswith("^") else ("", word)
+            out.append(start + pattern.sub(lambda m, t=table: t[m.group()], body))
     return out
 
 

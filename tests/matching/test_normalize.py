@@ -100,6 +100,22 @@ SAME_UNDER_A_READING = [
     ("Eskandar", "Skandar"),
     ("Estefanía", "Stefania"),  # and a Spanish one
     ("Tshibanda", "Chibanda"),  # Congolese tsh for ch
+    # a Ukrainian child registered in a host country, written its way
+    ("Szewczenko", "Шевченко"),  # Polish
+    ("Cybulenko", "Цибуленко"),  # Polish c is ts
+    ("Chmielnicki", "Хмельницький"),
+    ("Żurawlow", "Журавльов"),
+    ("Zybulenko", "Цибуленко"),  # German z is ts
+    ("Jewgen", "Євген"),  # German j and w
+    ("Schtscherbak", "Щербак"),
+    ("Schurawljow", "Журавльов"),  # German sch for ж
+    ("Covalciuc", "Ковальчук"),  # Romanian ci before a vowel
+    ("Ciornovil", "Чорновіл"),
+    ("Șcerbac", "Щербак"),
+    ("Sevcsenko", "Шевченко"),  # Hungarian
+    ("Zsuravljov", "Журавльов"),
+    ("Chevtchenko", "Шевченко"),  # French
+    ("Chtcherbak", "Щербак"),
 ]
 
 
