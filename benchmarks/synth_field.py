@@ -753,7 +753,7 @@ class Generator:
                 given = typo(given, rng)
             else:
                 family = typo(family, rng)
-        true_age = age_on(child.dob, inquiry)
+        true_age = max(0, age_on(child.dob, inquiry))  # an inquiry soon after a birth
         dob, age, estimated = "", str(true_age), ""
         if rng.random() < culture.dob_known:
             dob = child.dob.isoformat()
