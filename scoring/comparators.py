@@ -117,13 +117,14 @@ class PairCache:
 _EMPTY_TABLE = PairCache(slots=2, max_slots=2)  # a side table that holds nothing
 
 _VOWELS = frozenset("aeiou")
-_SLOTS = 6  # readings kept per token (`matching.normalize._readings` makes at most six)
+_SLOTS = 6  # readings kept per token (`matching.normalize._readings` rarely makes more)
 _FORMS = 4  # formal names kept per token (`matching.normalize.nickname_canonicals`)
 # A cached similarity is stored negated (its sign bit set, -0.0 included) when the pair
 # shares a key under some reading: exact in float32, unlike an added offset.
 
 
-_COMPOUND = "abdal"  # how `matching.normalize` writes every Abd al- compound
+# how `matching.normalize` writes every Abd al- compound, every -ullah one, and Abdullah
+_COMPOUND, _ALLAH, _ABDULLAH = "abdal", "allah", "abdalah"
 
 
 def _compound_rest(token: str) -> str:
@@ -131,6 +132,21 @@ def _compound_rest(token: str) -> str:
     if token.startswith(_COMPOUND) and len(token) >= len(_COMPOUND) + 2:
         return token[len(_COMPOUND) :]
     return ""
+
+
+def _allah_rest(token: str) -> str:
+    """What comes before the -ullah of a compound name (two letters or more), else "":
+    Zabihullah "zabih", and Abdullah, Abd + Allah, "abd"."""
+    if token == _ABDULLAH:
+        return "abd"
+    if token.endswith(_ALLAH) and len(token) >= len(_ALLAH) + 2:
+        return token[: -len(_ALLAH)]
+    return ""
+
+
+def _is_join_of_two(token: str, known: set[str]) -> bool:
+    """Whether `token` is two known words of two letters or more, one after the other."""
+    return any(token[:i] in known and token[i:] in known for i in range(2, len(token) - 1))
 
 
 def _start(word: str) -> int:
@@ -171,7 +187,10 @@ class TokenSimilarity:
         self._digits = np.empty(0, dtype=bool)
         self._has_reading = np.empty(0, dtype=bool)
         self._rest = np.empty(0, dtype=object)  # what follows a compound's abd-al, else ""
+        self._before_allah = np.empty(0, dtype=object)  # what precedes its -ullah, else ""
         self._length = np.empty(0, dtype=np.int32)
+        self._known: set[str] = set()  # every token so far, to tell joins of two (`joins`)
+        self._join = np.empty(0, dtype=bool)
         # per token: how it begins, its skeleton (as an id of `_key_ids`), and in
         # `_SLOTS` columns its other readings, their skeletons and how they begin
         self._key_ids: dict[str, int] = {}
@@ -203,7 +222,9 @@ class TokenSimilarity:
                 ("_digits", bool),
                 ("_has_reading", bool),
                 ("_rest", object),
+                ("_before_allah", object),
                 ("_length", np.int32),
+                ("_join", bool),
                 ("_begins", np.int32),
                 ("_own_key", np.int64),
                 ("_reading", object),
@@ -223,7 +244,10 @@ class TokenSimilarity:
             self._keys[self._size : n] = np.arange(self._size, n)
         self._digits[self._size : n] = [any(ch.isdigit() for ch in t) for t in new]
         self._rest[self._size : n] = [_compound_rest(t) for t in new]
+        self._before_allah[self._size : n] = [_allah_rest(t) for t in new]
         self._length[self._size : n] = [len(t) for t in new]
+        self._known.update(new)
+        self._join[self._size : n] = [_is_join_of_two(t, self._known) for t in new]
         key_id = self._key_ids.setdefault
         form_id = self._form_ids.setdefault
         for row, token in enumerate(new, start=self._size):
@@ -380,6 +404,12 @@ class TokenSimilarity:
         self._refresh()
         return np.where(a != PAD, self._digits[np.maximum(a, 0)], False)
 
+    def joins(self, a: np.ndarray) -> np.ndarray:
+        """Whether each token is two known words written as one (`mohamadmohamad`, the
+        join the encoder adds for Mohamad Mohamad): (P, Ka), False for padding."""
+        self._refresh()
+        return np.where(a != PAD, self._join[np.maximum(a, 0)], False)
+
     def lengths(self, a: np.ndarray) -> np.ndarray:
         """How many letters each token has (0 for padding): (P, Ka)."""
         self._refresh()
@@ -502,22 +532,24 @@ class TokenSimilarity:
         read = np.flatnonzero(self._has_reading[first] | self._has_reading[second])
         if len(read):
             sims[read] = self._read(first[read], second[read], sims[read])
-        compound = np.flatnonzero((self._rest[first] != "") & (self._rest[second] != ""))
-        if len(compound):
-            sims[compound] = self._compounds(first[compound], second[compound], sims[compound])
+        for rests in (self._rest, self._before_allah):
+            compound = np.flatnonzero((rests[first] != "") & (rests[second] != ""))
+            if len(compound):
+                sims[compound] = _compounds(
+                    rests[first[compound]], rests[second[compound]], sims[compound]
+                )
         return sims
 
-    def _compounds(self, first: np.ndarray, second: np.ndarray, sims: np.ndarray) -> np.ndarray:
-        """Two Abd al- compounds are as alike as what follows the Abd al-: Abdallah and
-        Abdalaziz share five letters and a Jaro-Winkler of 0.90, yet are two names
-        (often two brothers'). Pairs alike under a reading keep their similarity."""
-        rest = cpdist(
-            self._rest[first],
-            self._rest[second],
-            scorer=JaroWinkler.normalized_similarity,
-            workers=1,
-        ).astype(np.float32)
-        return np.where(np.signbit(sims), sims, np.minimum(sims, rest))
+
+def _compounds(first: np.ndarray, second: np.ndarray, sims: np.ndarray) -> np.ndarray:
+    """Two compounds of one kind are as alike as the parts that tell them apart (`first`,
+    `second`): Abdallah and Abdalaziz share five letters and a Jaro-Winkler of 0.90,
+    Zabihullah and Najibullah 0.83, yet each are two names (often two brothers').
+    Pairs alike under a reading keep their similarity."""
+    rest = cpdist(first, second, scorer=JaroWinkler.normalized_similarity, workers=1).astype(
+        np.float32
+    )
+    return np.where(np.signbit(sims), sims, np.minimum(sims, rest))
 
 
 def _any_equal(a: np.ndarray, b: np.ndarray) -> np.ndarray:

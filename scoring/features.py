@@ -210,7 +210,10 @@ def _agreeing_words(
     The model weighs a parent's agreement by how common the agreeing name is. Jaro-
     Winkler rewards a shared start: "mohammedrahimi" (Mohammed Rahimi joined into one
     word) scores 0.91 against "mohammed", and being the rarer word, it would make the
-    commonest father's name there is weigh as a rare one.
+    commonest father's name there is weigh as a rare one. So no join of two words
+    counts: "mohamadmohamad" (Mohamad Mohamad) and "mohammadahmadi" are 0.94 alike,
+    and made a stranger's father Mohammad Ahmadi weigh two bits more than the true
+    father, written Mohamad.
     """
     out = np.full(sought.shape, PAD, dtype=sought.dtype)
     rows = np.flatnonzero(levels >= 2)
@@ -224,6 +227,7 @@ def _agreeing_words(
         alike = 4 * np.minimum(mine, theirs) >= 3 * np.maximum(mine, theirs)
         one_name = sim.related(sought[rows], other[rows])  # Fadumo is Fatima
         agree |= ((jw >= 0.90) & alike | same_key | one_name).any(axis=2)
+    agree &= ~sim.joins(sought[rows])
     out[rows] = np.where(agree, sought[rows], PAD)
     return out
 
@@ -399,6 +403,41 @@ def _each_holds_a_word_unfound(
         )
         out[differ[joined]] = False
     return out, a_words, b_words
+
+
+def _one_word_twice(
+    sim: TokenSimilarity,
+    traces: Encoded,
+    cases: Encoded,
+    t: np.ndarray,
+    c: np.ndarray,
+    family_levels: np.ndarray,
+) -> np.ndarray:
+    """Pairs whose family name agrees, where the trace's given and family names share a
+    word and the case names a family of its own.
+
+    An Afghan boy with no surname is often written Mohammad | Mohammad, his father's
+    name in the family field. Sought among all the case's names, that family name
+    finds the given name of Mohamad Ahmady, which the given name found already: one
+    word of the case cannot be both, and Ahmady is nowhere in the trace.
+    """
+    rows = np.flatnonzero(
+        (family_levels >= 2)
+        & (traces.given[t] != PAD).any(axis=1)
+        & (cases.family[c] != PAD).any(axis=1)
+    )
+    if not len(rows):
+        return rows
+    _, same_key = sim.compare(traces.given[t[rows]], traces.family[t[rows]])
+    return rows[same_key.any(axis=(1, 2))]
+
+
+def _without_given(cases: Encoded, c: np.ndarray) -> np.ndarray:
+    """The case's names less its given name's words (those of its family name kept)."""
+    names, given, family = cases.names[c], cases.given[c], cases.family[c]
+    in_given = (names[:, :, None] == given[:, None, :]).any(axis=2)
+    in_family = (names[:, :, None] == family[:, None, :]).any(axis=2)
+    return np.where(in_given & ~in_family, PAD, names)
 
 
 def _no_family_name(
@@ -587,6 +626,14 @@ def compare_child(
     family = compare_name_part(sim, traces.family[t], no_nick, c_names, no_nick)
     levels[:, 0] = given.levels
     family_levels = family.levels.copy()
+    twice = _one_word_twice(sim, traces, cases, t, c, family_levels)
+    family_levels[twice] = compare_name_part(
+        sim,
+        traces.family[t[twice]],
+        no_nick[twice],
+        _without_given(cases, c[twice]),
+        no_nick[twice],
+    ).levels
     agree = np.flatnonzero(family_levels >= 2)
     family_levels[agree[_family_names_differ(sim, traces, cases, t[agree], c[agree])]] = 1
     levels[:, 1] = np.where(

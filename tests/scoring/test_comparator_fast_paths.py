@@ -35,15 +35,15 @@ WORDS = [
     "cali", "ali", "maxamed", "xasan", "julija", "yuliya", "aicha", "aisha", "jamal", "amal",
     # one skeleton, told apart by the vowels written (mhmd is محمد, mhmud محمود)
     "mahmoud", "mhmd", "mhmud",
-    # Abd al- compounds: as alike as what follows the prefix
-    "abdalah", "abdalaziz", "abdalahi",
+    # Abd al- compounds: as alike as what follows the prefix; -ullah ones, what precedes
+    "abdalah", "abdalaziz", "abdalahi", "zabihallah", "najiballah",
     # forms of one name in data/nicknames.csv (Somali Fadumo, Turkish Fatma: Fatima)
     "fatima", "fadumo", "fatma",
 ]  # fmt: skip
 # a skeleton key per word: transliterations share one (what Vocabulary.key_of holds)
 KEYS = [
     0, 0, 0, 3, 3, 3, 6, 6, 6, 9, 10, 11, 11, 13, 14, 15, 15, 17, 18, 19, 20, 21, 21, 3,
-    24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 6, 6, 6, 37, 38, 37, 40, 41, 40,
+    24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 6, 6, 6, 37, 38, 37, 40, 41, 42, 43, 42,
 ]  # fmt: skip
 
 
@@ -79,6 +79,13 @@ class ReferenceSimilarity:
                 compound = all(w.startswith("abdal") and len(w) >= 7 for w in (first, second))
                 if compound and not alike:
                     value = min(value, JaroWinkler.normalized_similarity(first[5:], second[5:]))
+                # -ullah compounds by what comes before it (Abdullah's "abd")
+                before = [
+                    "abd" if w == "abdalah" else w[:-5] if w.endswith("allah") else ""
+                    for w in (first, second)
+                ]
+                if all(len(b) >= 2 for b in before) and not alike:
+                    value = min(value, JaroWinkler.normalized_similarity(*before))
                 out.ravel()[index] = value
         return out
 

@@ -469,3 +469,54 @@ def test_record_dates_left_uncompared_say_why() -> None:
     verdicts = {e["feature"]: e["verdict"] for e in evidence}
     assert verdicts["record_dates"].startswith("not compared")
     assert verdicts["origin"] == "missing (neutral)"
+
+
+def test_two_ullah_compounds_are_as_alike_as_what_precedes_it() -> None:
+    # brothers Zabihullah and Najibullah share "-ullah" and a Jaro-Winkler of 0.83
+    for sought, other in (
+        ("ذبیح‌الله", "نجیب‌الله"),
+        ("Najeebullah", "Abdullah"),
+        ("Hayatullah", "Ahmadullah"),
+    ):
+        assert _levels(trace(given_name=sought), case(given_name=other))["given_name"] == 0
+    spelled = _levels(trace(given_name="Najeebullah"), case(given_name="Najibullah"))
+    assert spelled["given_name"] >= 2
+    # Abdullah is still told from the other Abd al- compounds by what follows Abd al-
+    abd = _levels(trace(given_name="Abdullah"), case(given_name="Abdulaziz"))
+    assert abd["given_name"] == 0
+
+
+def test_one_word_of_the_case_is_not_both_given_and_family_name() -> None:
+    # Mohammad | Mohammad (his father's name as family name) is not Mohamad Ahmady
+    levels = _levels(
+        trace(given_name="Mohammad", family_name="Mohammad"),
+        case(given_name="Mohamad", family_name="Ahmady"),
+    )
+    assert levels["given_name"] == 4
+    assert levels["family_name"] == 0
+    same = _levels(
+        trace(given_name="Mohammad", family_name="Mohammad"),
+        case(given_name="Mohammad", family_name="Mohammad"),
+    )
+    assert same["family_name"] == 4
+    swapped = _levels(
+        trace(given_name="Ahmady", family_name="Mohamad"),
+        case(given_name="Mohamad", family_name="Ahmady"),
+    )
+    assert swapped["family_name"] == 4
+
+
+def test_a_join_of_two_words_is_no_agreeing_word_of_a_parent() -> None:
+    # "mohamadmohamad" is 0.94 alike "mohammadahmadi": the rare join must not make a
+    # stranger's father Mohammad Ahmadi weigh more than the true father, Mohamad
+    encoder = Encoder()
+    traces = encoder.encode("traces", [trace(father_name="Mohamad Mohamad")])
+    cases = encoder.encode(
+        "cases", [case(father_name="Mohammad Ahmadi"), case(father_name="Mohamad")]
+    )
+    sim = TokenSimilarity(encoder.vocabulary.strings, encoder.vocabulary.key_of)
+    comparison = compare_pairs(sim, traces, cases, np.zeros(2, np.int64), np.arange(2))
+    words = [
+        {encoder.vocabulary.strings[t] for t in row if t >= 0} for row in comparison.father_token
+    ]
+    assert words == [{"mohamad"}, {"mohamad"}]
