@@ -458,14 +458,31 @@ class Encoder:
             # An alias that repeats the child's own family name says nothing about the
             # given name: keep it out, or a sibling would agree on it.
             other_given = [t for t in aliases if not any(_similar(t, f) for f in own_family)]
+            # An alias stands for the child's own given name where one is written: Hussein
+            # called Hassoun is Hussein, though Hassoun is also what a Hassan is called
+            # (and spelled alike), and Mohammed called Hamoudi is no Mahmoud. Such an
+            # alias is no given name of its own, and its formal names count only where
+            # they are forms of the given name's own.
+            own_forms: set[str] | None = None
+            if own_given:
+                own_forms = set()
+                for token in own_given:
+                    own_forms |= nickname_canonicals(token, by_skeleton=False)
+                other_given = [
+                    t
+                    for t in other_given
+                    if t in own_given
+                    or not nickname_canonicals(t, by_skeleton=False) & (own_forms - {t})
+                ]
             given_side = _unique(own_given + other_given) or ([] if family else [])
             names = _unique(given + family + others)
             nick: list[str] = []
             # nicknames of the given names only: a family name has no diminutive, and
             # mixing them would let a given nickname agree on the family name
             for token in given_side if given_side else names:
+                alias = own_forms is not None and token not in own_given
                 for canonical in sorted(nickname_canonicals(token, by_skeleton=False)):
-                    if canonical != token:
+                    if canonical != token and not (alias and canonical not in own_forms):
                         nick.append(canonical)
             father = _skeletons(get("father_name"))
             mother = _skeletons(get("mother_name"))

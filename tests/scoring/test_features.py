@@ -520,3 +520,16 @@ def test_a_join_of_two_words_is_no_agreeing_word_of_a_parent() -> None:
         {encoder.vocabulary.strings[t] for t in row if t >= 0} for row in comparison.father_token
     ]
     assert words == [{"mohamad"}, {"mohamad"}]
+
+
+def test_an_alias_stands_for_the_child_s_own_given_name() -> None:
+    # Hassoun is what a Hassan and a Hussein are both called: Hussein called Hassoun is
+    # not Hassan, and Mohammed called Hamoudi is not Mahmoud
+    hussein = case(given_name="Hussein", family_name="Al-Halabi", other_names="Hassoun")
+    hassan = trace(given_name="Hassan", family_name="Al-Halabi")
+    assert _levels(hassan, hussein)["given_name"] <= 1
+    hamoudi = case(given_name="Mohammed", other_names="Hamoudi")
+    assert _levels(trace(given_name="Mahmoud"), hamoudi)["given_name"] <= 1
+    # the nickname itself still finds the child
+    assert _levels(trace(given_name="Hamoudi"), hamoudi)["given_name"] >= 3
+    assert _levels(trace(given_name="Hassoun"), hussein)["given_name"] >= 3
