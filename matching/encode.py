@@ -29,6 +29,7 @@ from matching.normalize import (
     parse_sex,
     place_levels,
     skeleton,
+    writes_long_vowels_only,
 )
 
 Record = Mapping[str, str | None]
@@ -313,6 +314,9 @@ class Encoded:
     family: np.ndarray
     names: np.ndarray
     nick: np.ndarray
+    # the given-name field's words where it is written in the Arabic script, which
+    # writes long vowels only (PAD elsewhere): `scoring.features._long_vowels_differ`
+    native_given: np.ndarray
     father: np.ndarray
     mother: np.ndarray
     other_adult: np.ndarray
@@ -408,9 +412,9 @@ class Encoder:
         cols: dict[str, list] = {
             name: []
             for name in (
-                "ids given family names nick father mother other_adult relation origin "
-                "separation separation_day record_day sex birth_lo birth_hi birth_slack has_dob "
-                "background documents contacts request proposable"
+                "ids given family names nick native_given father mother other_adult relation "
+                "origin separation separation_day record_day sex birth_lo birth_hi birth_slack "
+                "has_dob background documents contacts request proposable"
             ).split()
         }
         for record in records:
@@ -508,6 +512,8 @@ class Encoder:
             cols["family"].append(self._ids(family, PART_WIDTH))
             cols["names"].append(self._ids(names, NAME_WIDTH))
             cols["nick"].append(self._ids(_unique(nick), NICK_WIDTH))
+            native = own_given if writes_long_vowels_only(given_name or "") else []
+            cols["native_given"].append(self._ids(native, PART_WIDTH))
             cols["father"].append(self._ids(father, PARENT_WIDTH))
             cols["mother"].append(self._ids(mother, PARENT_WIDTH))
             cols["other_adult"].append(self._ids(other_adult, PARENT_WIDTH))
@@ -551,6 +557,7 @@ class Encoder:
             family=ids("family", PART_WIDTH),
             names=ids("names", NAME_WIDTH),
             nick=ids("nick", NICK_WIDTH),
+            native_given=ids("native_given", PART_WIDTH),
             father=ids("father", PARENT_WIDTH),
             mother=ids("mother", PARENT_WIDTH),
             other_adult=ids("other_adult", PARENT_WIDTH),

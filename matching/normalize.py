@@ -295,6 +295,12 @@ _APOSTROPHES = str.maketrans("", "", "'`")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
+def writes_long_vowels_only(text: str) -> bool:
+    """Whether `text` is in the Arabic script (Arabic, Persian, Pashto, Urdu), which
+    writes long vowels and leaves short ones out."""
+    return bool(_ARABIC.search(text))
+
+
 def fold(text: str) -> str:
     """Text to lowercase ASCII words separated by single spaces, in any script.
 
@@ -452,7 +458,7 @@ def _vowel_classes(gap: str, e_any: bool) -> frozenset[str]:
     return frozenset(classes)
 
 
-def vowels_agree(a: str, b: str) -> bool | None:
+def vowels_agree(a: str, b: str, unvocalized: bool = False) -> bool | None:
     """Whether two tokens of one skeleton may be one name, by the vowels each writes.
 
     A gap one side leaves empty agrees with a short vowel on the other (Arabic script
@@ -461,7 +467,9 @@ def vowels_agree(a: str, b: str) -> bool | None:
     is a or i): محمود (mhmud) is not Mohammed, مریم (mrim) is Maryam. Between two
     spellings that write every vowel, e stands for any (Yousef, Yusuf), and their first
     vowels must be ones that spellings of a name trade (`_leading_vowels_trade`: Anna
-    is not Inna, Uliana not Alina). None where the letters cannot be lined up.
+    is not Inna, Uliana not Alina). Both written in the Arabic script (`unvocalized`),
+    every vowel written is a long one: حسين (hsin) is not حسن (hsn), nor محمود محمد.
+    None where the letters cannot be lined up.
     """
     gaps_a, gaps_b = vowel_gaps(a), vowel_gaps(b)
     if gaps_a is None or gaps_b is None or len(gaps_a) != len(gaps_b):
@@ -471,7 +479,7 @@ def vowels_agree(a: str, b: str) -> bool | None:
         return False
     for x, y in zip(gaps_a, gaps_b, strict=True):
         if not x or not y:
-            if any(long in (x or y) for long in _LONG_VOWELS):
+            if (unvocalized and (x or y)) or any(long in (x or y) for long in _LONG_VOWELS):
                 return False
         elif not _vowel_classes(x, e_any) & _vowel_classes(y, e_any):
             return False
@@ -643,9 +651,10 @@ _HOST_SPELLINGS = tuple(
             r"cs|zs",
             {"cs": "ch", "zs": "zh", "sz": "s", "s": "sh", "c": "ts", "j": "y"},
         ),
-        # French: ch is sh, tch ch, chtch shch, ou u, j zh
+        # French: ch is sh, tch ch, chtch shch, ou u, j zh (where a tch says French: an
+        # ou alone is read already, and read as u it made Mahmoud a close spelling of محمد)
         (
-            r"tch|ou",
+            r"tch",
             {"chtch": "shch", "tch": "ch", "ch": "sh", "ou": "u", "j": "zh", "dj": "dzh"},
         ),
     )

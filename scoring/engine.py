@@ -81,7 +81,7 @@ class ScoredMatch:
 
 
 TOKEN_COLUMNS = (
-    "given family names nick father mother other_adult origin separation".split()
+    "given family names nick native_given father mother other_adult origin separation".split()
 )  # every column of `Encoded` that holds token ids
 
 

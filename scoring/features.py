@@ -9,7 +9,7 @@ import numpy as np
 from rapidfuzz.distance import OSA
 
 from matching.encode import PAD, Encoded
-from matching.normalize import is_country, nickname_canonicals, skeleton
+from matching.normalize import is_country, nickname_canonicals, skeleton, vowels_agree
 from scoring.comparators import (
     NULL,
     NameLevels,
@@ -255,6 +255,8 @@ def _compare_given(
     levels = np.where(both, np.minimum(forward.levels, backward.levels), forward.levels)
     conflict = _given_names_conflict(sim, traces, cases, t, c, levels)
     levels = np.where(conflict, 0, levels)
+    script = np.flatnonzero((levels == 2) | (levels == 4))
+    levels[script[_long_vowels_differ(sim, traces, cases, t[script], c[script])]] = 1
     split = np.flatnonzero(levels >= 2)
     loose = _whole_names_differ(sim, traces, cases, t[split], c[split])
     levels[split[loose]] = 1
@@ -262,6 +264,36 @@ def _compare_given(
     levels[differ[_one_name_within(sim, traces, cases, t[differ], c[differ])]] = 1
     exact = np.where((levels == forward.levels)[:, None], forward.exact_token, PAD)
     return NameLevels(levels.astype(np.int8), exact)
+
+
+def _long_vowels_differ(
+    sim: TokenSimilarity, traces: Encoded, cases: Encoded, t: np.ndarray, c: np.ndarray
+) -> np.ndarray:
+    """Pairs whose given names are both written in the Arabic script, no word of one
+    agreeing with a word of the other once every vowel written counts as long.
+
+    The script leaves short vowels out, so against a Latin spelling a missing vowel
+    is no disagreement (محمد is Mohammed). Between two Arabic-script spellings it is:
+    محمود (Mahmoud) writes a long u that محمد (Mohammed) lacks, حسين (Hussein) a long
+    i that حسن (Hassan) lacks; one skeleton and close spellings made each pair "the
+    same name". Such a pair is at most "loosely similar".
+    """
+    a, b = traces.native_given[t], cases.native_given[c]
+    rows = np.flatnonzero((a != PAD).any(axis=1) & (b != PAD).any(axis=1))
+    out = np.zeros(len(t), dtype=bool)
+    if not len(rows):
+        return out
+    a, b = a[rows], b[rows]
+    equal = ((a[:, :, None] == b[:, None, :]) & (a[:, :, None] != PAD)).any(axis=(1, 2))
+    _, same_key = sim.compare(a, b)  # one skeleton, under its own spelling or a reading
+    agree = equal.copy()
+    strings = sim.strings
+    for row, i, j in zip(*np.nonzero(same_key & ~equal[:, None, None]), strict=True):
+        if not agree[row]:
+            x, y = strings[a[row, i]], strings[b[row, j]]
+            agree[row] = vowels_agree(x, y, unvocalized=True) is not False
+    out[rows] = ~agree
+    return out
 
 
 def _whole_names_differ(

@@ -22,6 +22,7 @@ from matching.normalize import (
     skeletons,
     vowel_gaps,
     vowels_agree,
+    writes_long_vowels_only,
 )
 
 
@@ -415,6 +416,14 @@ def test_skeleton_of_a_word_is_its_folded_skeleton(word: str) -> None:
 def test_vowels_tell_apart_names_of_one_skeleton(a: str, b: str, agree: bool) -> None:
     assert skeleton(a) == skeleton(b)
     assert vowels_agree(a, b) is agree
+
+
+def test_between_two_arabic_script_spellings_every_written_vowel_is_long() -> None:
+    for a, b in (("محمد", "محمود"), ("حسن", "حسين")):
+        assert vowels_agree(a, b) is True  # as if one side were Latin: short vowels
+        assert vowels_agree(a, b, unvocalized=True) is False
+    assert vowels_agree("محمد", "محمد", unvocalized=True) is True
+    assert writes_long_vowels_only("ذبیح‌الله") and not writes_long_vowels_only("Zabihullah")
 
 
 def test_vowel_gaps_line_up_with_the_skeleton() -> None:
