@@ -460,8 +460,10 @@ def _one_word_twice(
     )
     if not len(rows):
         return rows
-    _, same_key = sim.compare(traces.given[t[rows]], traces.family[t[rows]])
-    return rows[same_key.any(axis=(1, 2))]
+    # a question of the trace alone: asked once a trace, not once a candidate
+    sought, at = np.unique(t[rows], return_inverse=True)
+    _, same_key = sim.compare(traces.given[sought], traces.family[sought])
+    return rows[same_key.any(axis=(1, 2))[at]]
 
 
 def _without_given(cases: Encoded, c: np.ndarray) -> np.ndarray:
