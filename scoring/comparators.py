@@ -144,11 +144,6 @@ def _allah_rest(token: str) -> str:
     return ""
 
 
-def _is_join_of_two(token: str, known: set[str]) -> bool:
-    """Whether `token` is two known words of two letters or more, one after the other."""
-    return any(token[:i] in known and token[i:] in known for i in range(2, len(token) - 1))
-
-
 def _start(word: str) -> int:
     """A code for how a spelling begins: its first letter, every vowel alike."""
     if not word:
@@ -189,8 +184,8 @@ class TokenSimilarity:
         self._rest = np.empty(0, dtype=object)  # what follows a compound's abd-al, else ""
         self._before_allah = np.empty(0, dtype=object)  # what precedes its -ullah, else ""
         self._length = np.empty(0, dtype=np.int32)
-        self._known: set[str] = set()  # every token so far, to tell joins of two (`joins`)
-        self._join = np.empty(0, dtype=bool)
+        self._id_of: dict[str, int] = {}  # token -> id, to find a join's id (`joins`)
+        self._concat: dict[int, int] = {}  # pair key -> id of the two written as one
         # per token: how it begins, its skeleton (as an id of `_key_ids`), and in
         # `_SLOTS` columns its other readings, their skeletons and how they begin
         self._key_ids: dict[str, int] = {}
@@ -224,7 +219,6 @@ class TokenSimilarity:
                 ("_rest", object),
                 ("_before_allah", object),
                 ("_length", np.int32),
-                ("_join", bool),
                 ("_begins", np.int32),
                 ("_own_key", np.int64),
                 ("_reading", object),
@@ -246,8 +240,7 @@ class TokenSimilarity:
         self._rest[self._size : n] = [_compound_rest(t) for t in new]
         self._before_allah[self._size : n] = [_allah_rest(t) for t in new]
         self._length[self._size : n] = [len(t) for t in new]
-        self._known.update(new)
-        self._join[self._size : n] = [_is_join_of_two(t, self._known) for t in new]
+        self._id_of.update((t, i) for i, t in enumerate(new, start=self._size))
         key_id = self._key_ids.setdefault
         form_id = self._form_ids.setdefault
         for row, token in enumerate(new, start=self._size):
@@ -405,10 +398,35 @@ class TokenSimilarity:
         return np.where(a != PAD, self._digits[np.maximum(a, 0)], False)
 
     def joins(self, a: np.ndarray) -> np.ndarray:
-        """Whether each token is two known words written as one (`mohamadmohamad`, the
-        join the encoder adds for Mohamad Mohamad): (P, Ka), False for padding."""
+        """Whether each token of `a[p]` is two words of `a[p]` (or one twice) written as one
+        (`mohamadmohamad`, the join the encoder adds for Mohamad Mohamad): (P, Ka).
+
+        Asked of the row's own words, so the answer depends on the record alone, never
+        on which other records the vocabulary has met (a cluster's workers meet them
+        in other orders).
+        """
         self._refresh()
-        return np.where(a != PAD, self._join[np.maximum(a, 0)], False)
+        out = np.zeros(a.shape, dtype=bool)
+        width = a.shape[1]
+        for i in range(width):
+            for j in range(width):
+                rows = np.flatnonzero((a[:, i] != PAD) & (a[:, j] != PAD))
+                if not len(rows):
+                    continue
+                keys = (a[rows, i].astype(np.int64) << 32) | a[rows, j].astype(np.int64)
+                unique, inverse = np.unique(keys, return_inverse=True)
+                joined = np.array([self._joined(int(k)) for k in unique], dtype=np.int64)
+                out[rows] |= joined[inverse][:, None] == a[rows]
+        return out & (a != PAD)
+
+    def _joined(self, key: int) -> int:
+        """The id of the two tokens of a pair key written as one, -1 if no such token."""
+        found = self._concat.get(key)
+        if found is None:
+            found = self._id_of.get(self.strings[key >> 32] + self.strings[key & 0xFFFFFFFF], -1)
+            if found >= 0:  # a join not met yet may still come: only a hit is kept
+                self._concat[key] = found
+        return found
 
     def lengths(self, a: np.ndarray) -> np.ndarray:
         """How many letters each token has (0 for padding): (P, Ka)."""
