@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from factories import case, trace
 
 from matching.encode import Encoder
@@ -486,24 +487,24 @@ def test_two_ullah_compounds_are_as_alike_as_what_precedes_it() -> None:
     assert abd["given_name"] == 0
 
 
-def test_one_word_of_the_case_is_not_both_given_and_family_name() -> None:
-    # Mohammad | Mohammad (his father's name as family name) is not Mohamad Ahmady
+@pytest.mark.parametrize(
+    ("sought", "registered", "family"),
+    [
+        # Mohammad | Mohammad (his father's name as family name) is not Mohamad Ahmady
+        (("Mohammad", "Mohammad"), ("Mohamad", "Ahmady"), 0),
+        (("Mohammad", "Mohammad"), ("Mohammad", "Mohammad"), 4),
+        (("Ahmady", "Mohamad"), ("Mohamad", "Ahmady"), 4),  # fields swapped
+    ],
+)
+def test_one_word_of_the_case_is_not_both_given_and_family_name(
+    sought: tuple[str, str], registered: tuple[str, str], family: int
+) -> None:
     levels = _levels(
-        trace(given_name="Mohammad", family_name="Mohammad"),
-        case(given_name="Mohamad", family_name="Ahmady"),
+        trace(given_name=sought[0], family_name=sought[1]),
+        case(given_name=registered[0], family_name=registered[1]),
     )
     assert levels["given_name"] == 4
-    assert levels["family_name"] == 0
-    same = _levels(
-        trace(given_name="Mohammad", family_name="Mohammad"),
-        case(given_name="Mohammad", family_name="Mohammad"),
-    )
-    assert same["family_name"] == 4
-    swapped = _levels(
-        trace(given_name="Ahmady", family_name="Mohamad"),
-        case(given_name="Mohamad", family_name="Ahmady"),
-    )
-    assert swapped["family_name"] == 4
+    assert levels["family_name"] == family
 
 
 def test_a_join_of_two_words_is_no_agreeing_word_of_a_parent() -> None:
