@@ -186,6 +186,7 @@ class TokenSimilarity:
         self._length = np.empty(0, dtype=np.int32)
         self._id_of: dict[str, int] = {}  # token -> id, to find a join's id (`joins`)
         self._concat: dict[int, int] = {}  # pair key -> id of the two written as one
+        self._no_concat: set[int] = set()  # pair keys whose join no token is, as yet
         # per token: how it begins, its skeleton (as an id of `_key_ids`), and in
         # `_SLOTS` columns its other readings, their skeletons and how they begin
         self._key_ids: dict[str, int] = {}
@@ -241,6 +242,7 @@ class TokenSimilarity:
         self._before_allah[self._size : n] = [_allah_rest(t) for t in new]
         self._length[self._size : n] = [len(t) for t in new]
         self._id_of.update((t, i) for i, t in enumerate(new, start=self._size))
+        self._no_concat.clear()  # a new token may be one of them
         key_id = self._key_ids.setdefault
         form_id = self._form_ids.setdefault
         for row, token in enumerate(new, start=self._size):
@@ -408,9 +410,13 @@ class TokenSimilarity:
         self._refresh()
         out = np.zeros(a.shape, dtype=bool)
         width = a.shape[1]
+        length = self.lengths(a)  # a join is as long as its two words: most rows have none
         for i in range(width):
             for j in range(width):
-                rows = np.flatnonzero((a[:, i] != PAD) & (a[:, j] != PAD))
+                total = length[:, i] + length[:, j]
+                rows = np.flatnonzero(
+                    (length[:, i] > 0) & (length[:, j] > 0) & (length == total[:, None]).any(axis=1)
+                )
                 if not len(rows):
                     continue
                 keys = (a[rows, i].astype(np.int64) << 32) | a[rows, j].astype(np.int64)
@@ -422,10 +428,15 @@ class TokenSimilarity:
     def _joined(self, key: int) -> int:
         """The id of the two tokens of a pair key written as one, -1 if no such token."""
         found = self._concat.get(key)
-        if found is None:
-            found = self._id_of.get(self.strings[key >> 32] + self.strings[key & 0xFFFFFFFF], -1)
-            if found >= 0:  # a join not met yet may still come: only a hit is kept
-                self._concat[key] = found
+        if found is not None:
+            return found
+        if key in self._no_concat:  # until the vocabulary grows (`_refresh`)
+            return -1
+        found = self._id_of.get(self.strings[key >> 32] + self.strings[key & 0xFFFFFFFF], -1)
+        if found >= 0:
+            self._concat[key] = found
+        else:
+            self._no_concat.add(key)
         return found
 
     def lengths(self, a: np.ndarray) -> np.ndarray:
