@@ -146,6 +146,68 @@ def top_per_query(query_rows: np.ndarray, scores: np.ndarray, n: int) -> np.ndar
     return np.sort(order[position < n])
 
 
+def request_chunks(traces: Sequence[Record], chunk: int) -> list[list[Record]]:
+    """`traces` in chunks of about `chunk`, a tracing request's traces always in one.
+
+    A request's traces seek different children (`Matcher._sought_together`), so they
+    are scored side by side. Requests keep the order of their first trace, and a
+    trace keeps its place within its request; a request larger than `chunk` is a
+    chunk of its own.
+    """
+    groups: dict[object, list[Record]] = {}
+    for position, trace in enumerate(traces):
+        groups.setdefault(trace.get("request_id") or ("alone", position), []).append(trace)
+    chunks: list[list[Record]] = []
+    current: list[Record] = []
+    for group in groups.values():
+        if current and len(current) + len(group) > chunk:
+            chunks.append(current)
+            current = []
+        current.extend(group)
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def pairs_sharing(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every ordered pair (i, j), i != j, of positions with the same (key, value), for
+    keys >= 0: the pairs of one request that propose the same case."""
+    chosen = np.flatnonzero(keys >= 0)
+    if len(chosen) < 2:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    order = chosen[np.lexsort((values[chosen], keys[chosen]))]
+    k, v = keys[order], values[order]
+    first = np.r_[True, (k[1:] != k[:-1]) | (v[1:] != v[:-1])]
+    group = np.cumsum(first) - 1
+    starts = np.flatnonzero(first)
+    sizes = np.diff(np.r_[starts, len(order)])[group]
+    shared = np.flatnonzero(sizes >= 2)
+    reps = sizes[shared]
+    me = np.repeat(shared, reps)
+    partner = starts[group[me]] + np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps)
+    other = partner != me
+    return order[me[other]], order[partner[other]]
+
+
+def _child_groups(size: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """A group number for each of `size` traces, traces a[i] and b[i] in one group
+    (union-find: one child written more than twice is one group)."""
+    parent = list(range(size))
+
+    def root(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for x, y in zip(a.tolist(), b.tolist(), strict=True):
+        parent[root(x)] = root(y)
+    return np.array([root(x) for x in range(size)], dtype=np.int64)
+
+
+TOGETHER_ROUNDS = 8  # damped rounds of `Matcher._sought_together`; ample for 2-6 traces
+
+
 PARALLEL_PAIRS = 20_000  # pairs from which a comparison is split over two threads
 
 
@@ -413,6 +475,69 @@ class Matcher:
         same[b[merge]] = a[merge]
         return same
 
+    def _sought_together(
+        self, enc: Encoded, cands: Candidates, scored: Any, same: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Bits each pair loses because the case is likelier another child of the
+        trace's tracing request, and (per pair) that child's trace row, else -1.
+
+        A request seeks each of its children once: when the same case is a candidate
+        of two of its traces, it is at most one of those children. A twin or a
+        sibling shares the parents, surname, place and perhaps the date of birth,
+        and outscores the child sought where the child's own record is sparse; the
+        request's trace for that twin fits the twin's record better still. So each
+        pair's odds are multiplied by the chance that the case is none of the
+        request's other children, P(not j) = 1 - p_j, with p_j those children's
+        probabilities among their own candidates, worked out together (damped mean
+        field rounds over the request's traces). Two traces of one request that
+        could be one child (given name, age and sex agree: `child_identity_agrees`)
+        take nothing from each other.
+        """
+        n = len(cands)
+        taken = np.zeros(n)
+        claimant = np.full(n, -1, dtype=np.int64)
+        codes: dict[str, int] = {}
+        request = np.array(
+            [codes.setdefault(r, len(codes)) if r else -1 for r in enc.request], dtype=np.int64
+        )
+        if len(codes) == len(enc) - int((request < 0).sum()):  # no request holds two traces
+            return taken, claimant
+        mine, theirs = pairs_sharing(request[cands.query_rows], cands.case_rows)
+        if not len(mine):
+            return taken, claimant
+        a, b = cands.query_rows[mine], cands.query_rows[theirs]
+        # each pair of traces once, in both directions
+        traces_a, traces_b = np.unique(np.stack([a, b]), axis=1)
+        one_child = child_identity_agrees(
+            compare_pairs(self.similarity, enc, enc, traces_a, traces_b).levels
+        )
+        child = _child_groups(len(enc), traces_a[one_child], traces_b[one_child])
+        apart = child[a] != child[b]
+        mine, theirs = mine[apart], theirs[apart]
+        if not len(mine):
+            return taken, claimant
+        # one child written twice in a request claims once: its strongest claim counts
+        claims, claim_of = np.unique(
+            mine * len(enc) + child[cands.query_rows[theirs]], return_inverse=True
+        )
+        claim_pair = claims // len(enc)
+
+        def lost_bits(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            lost = np.log2(np.clip(1.0 - p[theirs], 2.0**-30, 1.0))
+            strongest = np.zeros(len(claims))
+            np.minimum.at(strongest, claim_of, lost)
+            return lost, np.bincount(claim_pair, weights=strongest, minlength=n)
+
+        p = self.model.among_candidates(scored, cands.query_rows, same)
+        for _ in range(TOGETHER_ROUNDS):
+            _, taken = lost_bits(p)
+            p = (p + self.model.among_candidates(scored, cands.query_rows, same, taken)) / 2
+        lost, taken = lost_bits(p)
+        strongest = np.lexsort((lost, mine))
+        first = np.r_[True, mine[strongest][1:] != mine[strongest][:-1]]
+        claimant[mine[strongest][first]] = cands.query_rows[theirs[strongest][first]]
+        return taken, claimant
+
     def _family_levels(self, rows: np.ndarray, others: np.ndarray) -> np.ndarray:
         """Family names of cases `rows` sought among the names of cases `others`."""
         none = np.full((len(rows), 1), PAD, dtype=np.int32)
@@ -430,7 +555,8 @@ class Matcher:
     def match(
         self, traces: Sequence[Record], k: int = 10, *, chunk: int = 2000, explain_all: bool = True
     ) -> Iterator[ScoredMatch]:
-        """Ranked, explained proposals (at most k a trace, at or above `possible`).
+        """Ranked, explained proposals (at most k a trace, at or above `possible`), a
+        tracing request's traces together (`request_chunks`, `_sought_together`).
 
         With more than one chunk, the next chunk's candidates are generated in a
         second thread while this one is compared, scored and explained: the sparse
@@ -440,16 +566,17 @@ class Matcher:
         """
         if not self.fitted:
             self.fit(traces)
-        if len(traces) <= chunk:
-            enc = self.encoder.encode("traces", traces)
-            yield from self._match_chunk(traces, enc, self._candidates(enc), k, explain_all)
+        chunks = request_chunks(traces, chunk)
+        if len(chunks) <= 1:
+            records = chunks[0] if chunks else []
+            enc = self.encoder.encode("traces", records)
+            yield from self._match_chunk(records, enc, self._candidates(enc), k, explain_all)
             return
         # a large job meets this many new token pairs and more: the cache at its size at once
         self.similarity.reserve(len(traces) * self.budget.total)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ftr-candidates") as pool:
             ahead: tuple[Sequence[Record], Encoded, Future[Candidates]] | None = None
-            for start in range(0, len(traces), chunk):
-                records = traces[start : start + chunk]
+            for records in chunks:
                 enc = self.encoder.encode("traces", records)
                 found = pool.submit(self._candidates, enc)
                 if ahead is not None:
@@ -482,8 +609,14 @@ class Matcher:
         cands, comparison = self._compare(enc, cands)
         scored = self.model.score(comparison, self.tf)
         same = self._same_child(cands.query_rows, cands.case_rows, scored.probability)
-        scores = self.model.among_candidates(scored, cands.query_rows, same)
-        pairwise_bits = scored.prior_bits + scored.weights.sum(axis=1) + scored.relatives
+        taken, claimant = self._sought_together(enc, cands, scored, same)
+        scores = self.model.among_candidates(scored, cands.query_rows, same, taken)
+        if taken.any():
+            # a claim reorders a trace's list, never empties it: a pair that would be
+            # proposed stays proposed, at `possible` at least
+            free = self.model.among_candidates(scored, cands.query_rows, same)
+            scores = np.maximum(scores, np.minimum(free, self.thresholds.possible))
+        pairwise_bits = scored.prior_bits + scored.weights.sum(axis=1) + scored.relatives + taken
         identity = child_identity_agrees(comparison.levels)
         proposable = self.cases.proposable[cands.case_rows]
         scores = np.where(proposable, scores, -1.0)
@@ -526,6 +659,10 @@ class Matcher:
                         _bits(score) - float(pairwise_bits[position]),
                         float(scored.relatives[position]),
                         sides=(trace_side, case_side),
+                        together=(
+                            float(taken[position]),
+                            enc.ids[claimant[position]] if claimant[position] >= 0 else "",
+                        ),
                     )
                 yield ScoredMatch(
                     trace_id=enc.ids[q],

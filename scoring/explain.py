@@ -98,13 +98,16 @@ def explain(
     relatives_bits: float = 0.0,
     *,
     sides: tuple[dict[str, str], dict[str, str]] | None = None,
+    together: tuple[float, str] = (0.0, ""),
 ) -> list[dict[str, Any]]:
     """The evidence list of one pair: the prior, one entry per feature, then how the
     trace's other candidates (a sibling as like the child sought) change the odds.
 
     `sides` are `side_values` of the trace and the case when the caller has them: a
     re-score explains each trace up to ten times and a case often more, and working
-    them out again per proposal was a fifth of explaining.
+    them out again per proposal was a fifth of explaining. `together` is what the
+    pair loses because the case is likelier another child of the same tracing request
+    (bits, and that child's trace id: `Matcher._sought_together`).
     """
     if sides is None:
         sides = side_values(trace, is_case=False), side_values(case, is_case=True)
@@ -146,6 +149,21 @@ def explain(
             "level": None,
             "verdict": "a sibling or cousin would explain part",
             "weight": round(relatives_bits, 3),
+        }
+    )
+    together_bits, other_trace = together
+    claimed = together_bits <= -0.01 and other_trace
+    evidence.append(
+        {
+            "feature": "same_request",
+            "label": "Another child of the request",
+            "trace": other_trace if claimed else "",
+            "case": "",
+            "level": None,
+            "verdict": f"the case is likelier the child of trace {other_trace}"
+            if claimed
+            else "no other child of the request claims this case",
+            "weight": round(together_bits, 3),
         }
     )
     evidence.append(

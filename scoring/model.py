@@ -498,7 +498,11 @@ class MatchModel:
         return odds / (1 + rivals + odds)
 
     def among_candidates(
-        self, scored: Scored, query_rows: np.ndarray, same_child: np.ndarray | None = None
+        self,
+        scored: Scored,
+        query_rows: np.ndarray,
+        same_child: np.ndarray | None = None,
+        extra_bits: np.ndarray | None = None,
     ) -> np.ndarray:
         """Probability that each pair is the match, given all of its trace's candidates.
 
@@ -507,7 +511,9 @@ class MatchModel:
         for the one child sought, as in the EM: p_j = odds_j / (1 + sum_k odds_k).
         `same_child[p]` names, for pair p, the pair it was grouped with (itself when
         none): the same child registered twice does not compete with itself, so the
-        group's probabilities add up. Pairs must be grouped by trace.
+        group's probabilities add up. `extra_bits[p]` is added to pair p's odds before
+        the competition (`engine.sought_together`: the case is likelier another child
+        of the same request). Pairs must be grouped by trace.
         """
         n = len(query_rows)
         if n == 0:
@@ -516,6 +522,8 @@ class MatchModel:
         sizes = np.diff(np.r_[starts, n])
         owner = np.repeat(np.arange(len(starts)), sizes)
         bits = scored.weights.sum(axis=1) + scored.relatives
+        if extra_bits is not None:
+            bits = bits + extra_bits
         logit = self._found_bits() - np.log2(sizes)[owner] + bits
         top = np.maximum(np.maximum.reduceat(logit, starts), 0.0)
         odds = np.exp2(logit - top[owner])

@@ -12,9 +12,10 @@ worker, and could differ from the driver in the last bits of a floating-point
 reduction; restored arrays are the driver's own. The snapshot carries a digest of
 the matching and scoring code, and a worker running other code refuses it.
 
-Partitions are whole multiples of the matcher's chunk (`Matcher.match(chunk=)`),
-so each worker scores exactly the groups of traces the single-process run scores
-together, and the results are identical to it, ties included.
+Partitions are whole chunks of the matcher's (`engine.request_chunks`: about
+`chunk` traces, a tracing request's traces always in one), so each worker scores
+exactly the groups of traces the single-process run scores together, and the
+results are identical to it, ties included.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scoring import snapshot
-from scoring.engine import Matcher, ScoredMatch
+from scoring.engine import Matcher, ScoredMatch, request_chunks
 from service.collector import bulk_work
 
 Record = dict[str, str | None]
@@ -46,15 +47,13 @@ class ClusterSpec:
         return self.scheduler or f"local cluster of {self.workers} processes"
 
 
-def partitions(count: int, chunk: int, parts: int) -> list[tuple[int, int]]:
-    """`[start, end)` ranges over `count` traces: about `parts` of them, each a whole
-    number of `chunk`s (the last may be shorter)."""
-    if count <= 0:
-        return []
-    chunks = -(-count // chunk)
-    per_part = max(1, -(-chunks // max(parts, 1)))
-    step = per_part * chunk
-    return [(start, min(start + step, count)) for start in range(0, count, step)]
+def partitions(chunks: Sequence[Sequence[Record]], parts: int) -> list[list[Record]]:
+    """About `parts` partitions, each the traces of whole consecutive `chunks`."""
+    per_part = max(1, -(-len(chunks) // max(parts, 1)))
+    return [
+        [trace for group in chunks[start : start + per_part] for trace in group]
+        for start in range(0, len(chunks), per_part)
+    ]
 
 
 def _match_partition(
@@ -87,7 +86,8 @@ def match_on_cluster(
     chunk: int = 2000,
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[ScoredMatch]:
-    """Every trace's ranked matches, computed on `cluster`, yielded in trace order."""
+    """Every trace's ranked matches, computed on `cluster`, yielded in the order of
+    `request_chunks` (a request's traces together)."""
     from dask.distributed import Client, LocalCluster
 
     local = None
@@ -109,26 +109,18 @@ def match_on_cluster(
         options = {"budget": matcher.budget, "thresholds": matcher.thresholds}
         # workers outlive a run: key their restored matcher by run, not by fingerprint
         run = uuid.uuid4().hex
-        ranges = partitions(len(traces), chunk, parts=workers * 4)
+        parts = partitions(request_chunks(traces, chunk), parts=workers * 4)
         futures = [
             client.submit(
-                _match_partition,
-                shipped,
-                print_,
-                run,
-                list(traces[start:end]),
-                k,
-                chunk,
-                options,
-                pure=False,
+                _match_partition, shipped, print_, run, part, k, chunk, options, pure=False
             )
-            for start, end in ranges
+            for part in parts
         ]
         done = 0
-        for future, (start, end) in zip(futures, ranges, strict=True):
+        for future, part in zip(futures, parts, strict=True):
             yield from future.result()
             future.release()
-            done += end - start
+            done += len(part)
             if progress is not None:
                 progress(done)
     finally:

@@ -88,6 +88,7 @@ class EmbeddedMatcher:
         self._cases: dict[str, Record] = {}
         self._closed: set[str] = set()
         self._traces: dict[str, Record] = {}
+        self._by_request: dict[str, list[str]] | None = None  # `_request_mates`, built lazily
         self.model: MatchModel | None = (
             MatchModel.from_json(model) if isinstance(model, str) else model
         )
@@ -144,9 +145,9 @@ class EmbeddedMatcher:
                 stored = indexes.stored_model(session)
                 model, model_json = stored if stored else (None, "")
                 digest = indexes.cases_digest(session)
-                traces = (
-                    [] if model is not None else list(repository.iter_records(session, "traces"))
-                )
+                # the fitting set when no model is stored, and always each query's
+                # request mates (`match_many`)
+                traces = list(repository.iter_records(session, "traces"))
                 wanted = snapshot.fingerprint(digest, model_json) if model else None
                 loaded = None
                 if wanted and folder is not None:
@@ -168,6 +169,7 @@ class EmbeddedMatcher:
                     indexes.save_snapshot(loaded, folder, wanted)
         embedded = cls(model=model, thresholds=thresholds, budget=budget)
         embedded._traces = {str(t["trace_id"]): t for t in traces}
+        embedded._by_request = None
         if loaded is not None:
             # the rows it holds now: an updated case's older row and a removed case's
             # are retired, not gone
@@ -206,7 +208,12 @@ class EmbeddedMatcher:
     def match_many(
         self, traces: Iterable[Mapping[str, Any]], k: int = 10
     ) -> dict[str, list[ScoredMatch]]:
-        """Each trace's best `k` cases, keyed by trace id (one batch: faster than a loop)."""
+        """Each trace's best `k` cases, keyed by trace id (one batch: faster than a loop).
+
+        The known traces of the same tracing requests are matched alongside (their
+        results not returned): a request's traces are scored together
+        (`Matcher._sought_together`), so a query answers as the stored proposals do.
+        """
         records: list[Record] = []
         for position, trace in enumerate(traces):
             record = dict(trace)
@@ -219,9 +226,29 @@ class EmbeddedMatcher:
             matcher = self.matcher
             if not len(matcher.cases):
                 return results
-            for found in matcher.match(records, k=k):
-                results[found.trace_id].append(found)
+            for found in matcher.match(records + self._request_mates(records), k=k):
+                if found.trace_id in results:
+                    results[found.trace_id].append(found)
         return results
+
+    def _request_mates(self, records: list[Record]) -> list[Record]:
+        """Known traces of the tracing requests of `records`, other than those."""
+        requests = {r.get("request_id") for r in records} - {None, ""}
+        if not requests:
+            return []
+        if self._by_request is None:
+            self._by_request = {}
+            for trace_id, trace in self._traces.items():
+                request = trace.get("request_id")
+                if request:
+                    self._by_request.setdefault(str(request), []).append(trace_id)
+        asked = {r["trace_id"] for r in records}
+        return [
+            self._traces[trace_id]
+            for request in sorted(str(r) for r in requests)
+            for trace_id in self._by_request.get(request, [])
+            if trace_id not in asked
+        ]
 
     @staticmethod
     def _query_id(trace: Mapping[str, Any], position: int) -> str:
@@ -280,6 +307,7 @@ class EmbeddedMatcher:
             for trace in traces:
                 values, _ = _validated("traces", trace)
                 self._traces[str(values["trace_id"])] = values
+            self._by_request = None
 
     def update_trace(self, trace: Mapping[str, Any]) -> None:
         """Replace a trace of the fitting set."""
@@ -292,6 +320,7 @@ class EmbeddedMatcher:
         with self._lock:
             if self._traces.pop(trace_id, None) is None:
                 raise KeyError(f"no trace {trace_id!r}")
+            self._by_request = None
 
     def refit(self) -> MatchModel:
         """Fit a new model on the current cases and traces (scores change meaning)."""
@@ -315,24 +344,27 @@ class EmbeddedMatcher:
         cls,
         index_dir: Path | str,
         cases: Iterable[Mapping[str, Any]],
+        traces: Iterable[Mapping[str, Any]] = (),
         *,
         thresholds: Thresholds | None = None,
         budget: Budget | None = None,
     ) -> EmbeddedMatcher | None:
         """The saved indexes of `index_dir` if they are for exactly `cases` (and this
-        code and format); None when anything differs (build a new one then)."""
+        code and format); None when anything differs (build a new one then). `traces`
+        are the known traces (a query's request mates, the fitting set of `refit`)."""
         with bulk_work():
-            return cls._load(index_dir, cases, thresholds, budget)
+            return cls._load(index_dir, cases, traces, thresholds, budget)
 
     @classmethod
     def _load(
         cls,
         index_dir: Path | str,
         cases: Iterable[Mapping[str, Any]],
+        traces: Iterable[Mapping[str, Any]],
         thresholds: Thresholds | None,
         budget: Budget | None,
     ) -> EmbeddedMatcher | None:
-        embedded = cls(cases, thresholds=thresholds, budget=budget)
+        embedded = cls(cases, traces, thresholds=thresholds, budget=budget)
         model_json = snapshot.stored_model_json(Path(index_dir))
         if model_json is None:
             return None

@@ -75,7 +75,8 @@ def affected_traces(
     top_scores: Mapping[str, float] | None = None,
     chunk: int = CHUNK,
 ) -> list[Record]:
-    """The traces (of `traces`, in their order) an incremental re-score must match.
+    """The traces (of `traces`, in their order) an incremental re-score must match,
+    with the other traces of their tracing requests.
 
     `top_scores` holds each trace's best stored score (`top_scores()`): the bar a
     changed case must clear for that trace is higher where the trace already has
@@ -117,7 +118,10 @@ def affected_traces(
                 ahead = (enc, found)
             if ahead is not None:
                 could_propose(ahead[0], ahead[1].result())
-    return [t for t in traces if t["trace_id"] in wanted]
+    # a request's traces are scored together (`Matcher._sought_together`): one
+    # re-matched means its request's others too
+    requests = {t.get("request_id") for t in traces if t["trace_id"] in wanted} - {None, ""}
+    return [t for t in traces if t["trace_id"] in wanted or t.get("request_id") in requests]
 
 
 def top_scores(session: Session) -> dict[str, float]:

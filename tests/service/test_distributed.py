@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.synth import generate
+from scoring.engine import request_chunks
 from service import pipeline
 from service.distributed import ClusterSpec, partitions
 
@@ -12,11 +13,17 @@ pytest.importorskip("dask.distributed")
 
 
 def test_partitions_are_whole_chunks_covering_every_trace():
-    assert partitions(0, 10, 4) == []
-    ranges = partitions(95, 10, 4)
-    assert ranges[0][0] == 0 and ranges[-1][1] == 95
-    assert all(start % 10 == 0 for start, _ in ranges)
-    assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:], strict=False))
+    assert partitions([], 4) == []
+    traces = [{"trace_id": f"T{i}", "request_id": f"R{i // 3}"} for i in range(95)]
+    chunks = request_chunks(traces, 10)
+    parts = partitions(chunks, 4)
+    assert [t["trace_id"] for part in parts for t in part] == [t["trace_id"] for t in traces]
+    assert len(parts) == 4
+    # no request is cut between two partitions
+    assert all(
+        part[-1]["request_id"] != after[0]["request_id"]
+        for part, after in zip(parts, parts[1:], strict=False)
+    )
 
 
 def test_local_cluster_matches_the_single_process_run(tmp_path):

@@ -53,7 +53,8 @@ def test_in_memory_results_are_the_matchers_own(data):
     direct.fit(traces)
     sample = traces[:40]
     expected = {}
-    for m in direct.match(sample):
+    # a query is matched with its request's other traces (`EmbeddedMatcher.match_many`)
+    for m in direct.match(traces):
         expected.setdefault(m.trace_id, []).append((m.case_id, m.rank, m.score, m.likelihood))
     for t in sample:
         got = [(m.case_id, m.rank, m.score, m.likelihood) for m in embedded.match(t)]
@@ -154,7 +155,7 @@ def test_save_and_load_in_memory(data, tmp_path):
     _, cases, traces = data
     embedded = EmbeddedMatcher(cases=cases[:120], traces=traces[:60])
     embedded.save(tmp_path / "idx")
-    loaded = EmbeddedMatcher.load(tmp_path / "idx", cases[:120])
+    loaded = EmbeddedMatcher.load(tmp_path / "idx", cases[:120], traces[:60])
     assert loaded is not None and loaded.builds == 0
     query = traces[0]
     assert loaded.match(query) == embedded.match(query)

@@ -81,13 +81,22 @@ def test_new_traces_alone_are_matched_with_the_stored_model(data, scored, tmp_pa
     path = write_records(tmp_path / "more.csv", copies, "traces")
     pipeline.import_file(scored, "traces", path)
     summary = pipeline.rescore(scored)
-    assert (summary.mode, summary.traces_scored, summary.index) == ("incremental", 3, "loaded")
+    # the copies, and every trace of their requests (scored together: `_sought_together`)
+    requests = {c["request_id"] for c in copies}
+    together = len(copies) + sum(t["request_id"] in requests for t in traces)
+    assert (summary.mode, summary.traces_scored, summary.index) == (
+        "incremental",
+        together,
+        "loaded",
+    )
     models = _models(scored)
     assert models[-1] == models[-2]  # not re-fitted
     after = _proposals(scored)
     for original, copy in zip(traces[:3], copies, strict=True):
         # the same record under another id gets the same proposals
-        assert after.get(copy["trace_id"]) == before.get(original["trace_id"])
+        # (to rounding: the copy and its original both sit in the request's sums)
+        again, first = after.get(copy["trace_id"]), before.get(original["trace_id"])
+        assert [(c, r, pytest.approx(s, abs=1e-12), lk) for c, r, s, lk in again] == first
     assert {k: v for k, v in after.items() if not k.endswith("-again")} == before
     assert _flags(scored) == ([], [])
 
@@ -172,7 +181,9 @@ def test_a_failed_run_leaves_the_previous_results_and_the_next_run_completes(
     monkeypatch.undo()
     assert _proposals(scored) == before
     assert _flags(scored) == ([], ["T-new-1"])
-    assert pipeline.rescore(scored).traces_scored == 1
+    assert pipeline.rescore(scored).traces_scored == 1 + sum(
+        t["request_id"] == traces[0]["request_id"] for t in traces
+    )
     assert "T-new-1" in _proposals(scored)
     assert _flags(scored) == ([], [])
 
