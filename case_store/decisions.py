@@ -26,6 +26,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from case_store.fields import CASE_FIELDS, TRACE_FIELDS
 from case_store.fields import VERDICTS as FIELD_VERDICTS
 from case_store.models import Case, Decision, DecisionEntry, PairState, Trace, utcnow
 
@@ -68,6 +69,31 @@ class LogEntry:
     score: float | None
     model_version: str | None
     undoes_decision_id: int | None
+
+
+def linked_records(
+    session: Session,
+) -> list[tuple[dict[str, str | None], dict[str, str | None]]]:
+    """The trace and case of every pair in force as confirmed or reunified, whatever
+    the records' status now: what the model learns m from (`Matcher.learn_from_confirmed`)."""
+    trace_columns = [Trace.__table__.c[name] for name in TRACE_FIELDS]
+    case_columns = [Case.__table__.c[name] for name in CASE_FIELDS]
+    stmt = (
+        select(*trace_columns, *case_columns)
+        .select_from(PairState)
+        .join(Trace, Trace.trace_id == PairState.trace_id)
+        .join(Case, Case.case_id == PairState.case_id)
+        .where(PairState.state.in_(LINKED_STATES))
+        .order_by(PairState.trace_id, PairState.case_id)
+    )
+    width = len(TRACE_FIELDS)
+    return [
+        (
+            dict(zip(TRACE_FIELDS, row[:width], strict=True)),
+            dict(zip(CASE_FIELDS, row[width:], strict=True)),
+        )
+        for row in session.execute(stmt)
+    ]
 
 
 def current(session: Session, trace_id: str, case_id: str) -> PairState | None:

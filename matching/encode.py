@@ -107,6 +107,13 @@ def _fused_across(given: str | None, family: str | None) -> str | None:
     return fused_particle(before[-1], words[0]) if before else None
 
 
+def _words_only(tokens: list[str]) -> list[str]:
+    """`tokens` without the joins of two of them (`_skeletons`: mariajose)."""
+    return [
+        t for t in tokens if not any(t == a + b for a in tokens for b in tokens if t not in (a, b))
+    ]
+
+
 def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
@@ -317,6 +324,9 @@ class Encoded:
     # the given-name field's words where it is written in the Arabic script, which
     # writes long vowels only (PAD elsewhere): `scoring.features._long_vowels_differ`
     native_given: np.ndarray
+    # the given-name field's own words (no alias, no patronymic or chain): whether two
+    # registrations name one child (`scoring.engine._every_given_word_found`)
+    own_given: np.ndarray
     father: np.ndarray
     mother: np.ndarray
     other_adult: np.ndarray
@@ -412,8 +422,9 @@ class Encoder:
         cols: dict[str, list] = {
             name: []
             for name in (
-                "ids given family names nick native_given father mother other_adult relation "
-                "origin separation separation_day record_day sex birth_lo birth_hi birth_slack "
+                "ids given family names nick native_given own_given father mother other_adult "
+                "relation origin separation separation_day record_day sex birth_lo birth_hi "
+                "birth_slack "
                 "has_dob background documents contacts request proposable"
             ).split()
         }
@@ -514,6 +525,7 @@ class Encoder:
             cols["nick"].append(self._ids(_unique(nick), NICK_WIDTH))
             native = own_given if writes_long_vowels_only(given_name or "") else []
             cols["native_given"].append(self._ids(native, PART_WIDTH))
+            cols["own_given"].append(self._ids(_words_only(own_given), PART_WIDTH))
             cols["father"].append(self._ids(father, PARENT_WIDTH))
             cols["mother"].append(self._ids(mother, PARENT_WIDTH))
             cols["other_adult"].append(self._ids(other_adult, PARENT_WIDTH))
@@ -558,6 +570,7 @@ class Encoder:
             names=ids("names", NAME_WIDTH),
             nick=ids("nick", NICK_WIDTH),
             native_given=ids("native_given", PART_WIDTH),
+            own_given=ids("own_given", PART_WIDTH),
             father=ids("father", PARENT_WIDTH),
             mother=ids("mother", PARENT_WIDTH),
             other_adult=ids("other_adult", PARENT_WIDTH),

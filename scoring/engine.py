@@ -80,9 +80,10 @@ class ScoredMatch:
     evidence: list[dict[str, Any]]
 
 
+# every column of `Encoded` that holds token ids
 TOKEN_COLUMNS = (
-    "given family names nick native_given father mother other_adult origin separation".split()
-)  # every column of `Encoded` that holds token ids
+    "given family names nick native_given own_given father mother other_adult origin separation"
+).split()
 
 
 def case_term_frequencies(
@@ -130,6 +131,33 @@ def _both_ways(forward: np.ndarray, backward: np.ndarray) -> np.ndarray:
     """The weaker of two name levels where both are known, else the known one."""
     both = (forward != NULL) & (backward != NULL)
     return np.where(both, np.minimum(forward, backward), np.maximum(forward, backward))
+
+
+def _every_given_word_found(
+    similarity: TokenSimilarity, cases: Encoded, a: np.ndarray, b: np.ndarray
+) -> np.ndarray:
+    """Whether the longer of cases a[i]'s and b[i]'s given names (more words) has each
+    word among the other case's names (a close spelling or the same key).
+
+    Given names of as many words may differ as nicknames do (Abdi for Abdullahi,
+    Sonya for Sofiia): the comparators have judged those. A word more is another
+    name: María José and María, Dost Mohammad and Muhammad are as often sisters and
+    brothers as one child.
+    """
+    found_all = np.ones(len(a), dtype=bool)
+    words_a = (cases.own_given[a] != PAD).sum(axis=1)
+    words_b = (cases.own_given[b] != PAD).sum(axis=1)
+    for longer, other in ((a, b), (b, a)):
+        rows = np.flatnonzero(
+            np.where(longer is a, words_a > words_b, words_b > words_a) & found_all
+        )
+        if not len(rows):
+            continue
+        given = cases.own_given[longer[rows]]
+        jw, same_key = similarity.compare(given, cases.names[other[rows]])
+        found = (jw >= 0.90) | same_key
+        found_all[rows] = np.where(given != PAD, found.any(axis=2), True).all(axis=1)
+    return found_all
 
 
 def _bits(probability: float) -> float:
@@ -404,6 +432,18 @@ class Matcher:
         self.model.fit(comparison, cands.query_rows, self.tf)
         self.fitted = True
 
+    def learn_from_confirmed(self, pairs: Sequence[tuple[Record, Record]]) -> bool:
+        """Refine the fitted model's m with pairs officers confirmed (trace, case):
+        `MatchModel.learn_from_confirmed`. Their cases need not be indexed (a
+        reunified one is not). False when there were too few to use."""
+        if not pairs:
+            return self.model.learn_from_confirmed(np.zeros((0, len(FEATURES)), np.int8))
+        traces = self.encoder.encode("traces", [trace for trace, _ in pairs])
+        cases = self.encoder.encode("cases", [case for _, case in pairs])
+        rows = np.arange(len(pairs))
+        levels = compare_pairs(self.similarity, traces, cases, rows, rows).levels
+        return self.model.learn_from_confirmed(levels)
+
     def _compare(self, enc: Encoded, cands: Candidates) -> tuple[Candidates, Comparison]:
         """Compare in two stages: every candidate on the child's own features, then the
         `keep` best of each trace (and its best by candidate rank) on everything.
@@ -470,7 +510,17 @@ class Matcher:
         comparison = comparison.with_levels(levels)
         # the model itself decides whether two registrations are one child
         alike = self.model.score(comparison, self.tf).probability >= SAME_CHILD
-        given_agrees = levels[:, 0] >= 3  # never merge twins or siblings
+        # never merge twins or siblings: the given names agree, and the longer has no
+        # word the other lacks (María and María José are as often sisters), unless both
+        # write the same date of birth (Bilal Ömer, his father's name added, is Bilal)
+        given_agrees = levels[:, 0] >= 3
+        ca, cb = case_rows[a], case_rows[b]
+        cases = self.cases
+        born_same_day = (
+            cases.has_dob[ca] & cases.has_dob[cb] & (cases.birth_lo[ca] == cases.birth_lo[cb])
+        )
+        check = np.flatnonzero(given_agrees & ~born_same_day)
+        given_agrees[check] = _every_given_word_found(self.similarity, cases, ca[check], cb[check])
         merge = alike & given_agrees
         same[b[merge]] = a[merge]
         return same
@@ -509,7 +559,7 @@ class Matcher:
         # each pair of traces once, in both directions
         traces_a, traces_b = np.unique(np.stack([a, b]), axis=1)
         one_child = child_identity_agrees(
-            compare_pairs(self.similarity, enc, enc, traces_a, traces_b).levels
+            compare_child(self.similarity, enc, enc, traces_a, traces_b).levels
         )
         child = _child_groups(len(enc), traces_a[one_child], traces_b[one_child])
         apart = child[a] != child[b]

@@ -56,6 +56,7 @@ ANCHOR_WEIGHT = 0.5
 # (A relative's phone or a household number, which siblings share, is the separate
 # "contacts" feature.)
 CHILD_FEATURES = frozenset({"given_name", "birth", "sex", "documents"})
+MIN_CONFIRMED = 20  # confirmed pairs below which m is the EM's alone (`learn_from_confirmed`)
 # At most this share of a trace's non-matching candidates are relatives: without a
 # bound the class drifts into "strangers with a similar name".
 MAX_RELATIVES = 0.2
@@ -422,15 +423,30 @@ class MatchModel:
             relatives_share=round(lam_r, 4),
         )
 
-    def fit_m_supervised(self, levels: np.ndarray, is_match: np.ndarray) -> None:
-        """m from confirmed decisions, when enough exist to trust."""
-        matches = levels[is_match]
+    def learn_from_confirmed(self, levels: np.ndarray) -> bool:
+        """Move m toward what pairs confirmed by officers show; False when too few.
+
+        The EM's m counts as that many matches' worth of evidence (its traces that
+        found their child), and the confirmed pairs' levels are added to it: a
+        handful of decisions nudges m, thousands decide it. Confirmed pairs are the
+        ones the matcher proposed and an officer could judge, easier than the rest,
+        so they never replace the EM outright. A relative shares the family
+        features as the child does (`fit`), so r follows m there.
+        """
+        self.fitted_on["confirmed_pairs"] = int(len(levels))
+        if len(levels) < MIN_CONFIRMED:
+            return False
+        weight = max(float(self.fitted_on.get("traces", 0)) * self.share_found, 1.0)
         for f in range(len(self.features)):
-            column = matches[:, f]
+            column = levels[:, f]
             n_levels = len(self.m[f])
-            counts = np.bincount(column[column >= 0], minlength=n_levels)[:n_levels] + 0.5
-            self.m[f] = counts / counts.sum()
-        self.fitted_on["confirmed_pairs"] = int(is_match.sum())
+            counts = np.bincount(column[column >= 0], minlength=n_levels)[:n_levels]
+            if not counts.any():  # no confirmed pair holds this field
+                continue
+            self.m[f] = _normalise(self.m[f] * weight + counts)
+            if self.features[f] not in CHILD_FEATURES:
+                self.r[f] = self.m[f].copy()
+        return True
 
     # --- scoring ----------------------------------------------------------------
 

@@ -127,6 +127,9 @@ def _rescore(
         # Rejected pairs whose records are unchanged since the rejection: never re-proposed.
         suppressed = decisions.suppressed_pairs(session)
         stored = None if full else indexes.stored_model(session)
+        # a full run re-fits the model, and refines it with the officers' confirmations
+        refit = full or stored is None or not has_matches
+        confirmed = decisions.linked_records(session) if refit else []
         digest = indexes.cases_digest(session) if persist else ""
         proposed_with_changed = rescoring.traces_proposed_with(session, list(changed_cases))
         top_scores = rescoring.top_scores(session) if changed_cases and not full else {}
@@ -137,6 +140,7 @@ def _rescore(
     if mode == "full":
         matcher = Matcher(cases)
         matcher.fit(traces)
+        matcher.learn_from_confirmed(confirmed)
         to_score = traces
         model_json = matcher.model.to_json()
     else:

@@ -44,3 +44,29 @@ def test_likely_needs_a_given_name_that_agrees_or_is_missing() -> None:
     assert not child_identity_agrees(row(1))[0]
     assert child_identity_agrees(row(2))[0]
     assert child_identity_agrees(row(-1))[0]
+
+
+def test_two_registrations_are_one_child_only_if_every_given_word_is_found() -> None:
+    """María and María José, Muhammad and Dost Mohammad, Jean and Jean-Claude are as
+    often sisters and brothers as one child: `_same_child` does not merge them."""
+    from scoring.engine import _every_given_word_found
+
+    pairs = [
+        (("María José", "Flores García"), ("María", "Flores García"), False),
+        (("Dost Mohammad", "Ismatullah"), ("Muhammad", None), False),
+        (("Jean-Claude", "Kabongo"), ("Jean", "Kabongo Kasongo"), False),
+        (("Maksym", "Bondarenko"), ("Maxym", "Bondarenko"), True),
+        (("Mohamed Ali", None), ("Ali", "Mohamed"), True),  # the words written elsewhere
+        (("Sonya", "Kovalenko", "Sofiia"), ("Sofiia", "Kovalenko"), True),  # an alias
+        (("Grâce Mavinga Bashige", None), ("Grââce", "Mavina Bashyge"), True),
+    ]
+    records = []
+    for first, second, _ in pairs:
+        for given, family, *other in (first, second):
+            records.append(
+                case(given_name=given, family_name=family, other_names=(other or [None])[0])
+            )
+    matcher = Matcher(records, index=False)
+    a = np.arange(0, 2 * len(pairs), 2)
+    found = _every_given_word_found(matcher.similarity, matcher.cases, a, a + 1)
+    assert found.tolist() == [expected for _, _, expected in pairs]
