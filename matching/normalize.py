@@ -1063,6 +1063,36 @@ def _nickname_canonicals(token: str, by_skeleton: bool = True) -> frozenset[str]
     return frozenset(_nicknames().lookup(token, by_skeleton))
 
 
+DISTINCT_SET = 1 << 16  # `distinct_name` codes: set * DISTINCT_SET + group
+
+
+@lru_cache(maxsize=1)
+def _distinct_names() -> dict[str, int]:
+    sets: dict[str, int] = {}
+    groups: dict[tuple[str, str], int] = {}
+    codes: dict[str, int] = {}
+    for row in _read_csv("distinct_names.csv"):
+        name_set, group = row.get("set", ""), row.get("group", "")
+        word = _word(row.get("spelling", ""))
+        if not name_set or not group or not word:
+            continue
+        number = sets.setdefault(name_set, len(sets))
+        codes[word] = number * DISTINCT_SET + groups.setdefault((name_set, group), len(groups))
+    return codes
+
+
+def distinct_name(token: str) -> int:
+    """The group of `data/distinct_names.csv` a name's spelling belongs to, else -1.
+
+    Hassan and Hussein (twins are often given both) are different names, though some
+    of their spellings are as alike as spellings of one name (Hassan, Hussain) or, in
+    a script that writes no short vowels, the same letters as the other's (Hussen,
+    حسن). Two spellings in different groups of one set (`code // DISTINCT_SET`) are
+    different names; the table is data an operator may extend.
+    """
+    return _distinct_names().get(_word(token), -1) if token else -1
+
+
 # ---------------------------------------------------------------------------------------
 # Places
 # ---------------------------------------------------------------------------------------

@@ -19,7 +19,14 @@ from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.process import cpdist
 
 from matching.encode import PAD, YEAR
-from matching.normalize import nickname_canonicals, readings, skeleton, vowels_agree
+from matching.normalize import (
+    DISTINCT_SET,
+    distinct_name,
+    nickname_canonicals,
+    readings,
+    skeleton,
+    vowels_agree,
+)
 from scoring import kernels
 
 NULL = np.int8(-1)
@@ -184,6 +191,7 @@ class TokenSimilarity:
         self._rest = np.empty(0, dtype=object)  # what follows a compound's abd-al, else ""
         self._before_allah = np.empty(0, dtype=object)  # what precedes its -ullah, else ""
         self._length = np.empty(0, dtype=np.int32)
+        self._distinct = np.empty(0, dtype=np.int64)  # `distinct_name` of each token
         self._id_of: dict[str, int] = {}  # token -> id, to find a join's id (`joins`)
         self._concat: dict[int, int] = {}  # pair key -> id of the two written as one
         self._no_concat: set[int] = set()  # pair keys whose join no token is, as yet
@@ -226,6 +234,7 @@ class TokenSimilarity:
                 ("_reading_key", np.int64),
                 ("_reading_begins", np.int32),
                 ("_forms", np.int64),
+                ("_distinct", np.int64),
             ):
                 old = getattr(self, name)
                 grown = np.empty((capacity, *old.shape[1:]), dtype=dtype)
@@ -241,6 +250,7 @@ class TokenSimilarity:
         self._rest[self._size : n] = [_compound_rest(t) for t in new]
         self._before_allah[self._size : n] = [_allah_rest(t) for t in new]
         self._length[self._size : n] = [len(t) for t in new]
+        self._distinct[self._size : n] = [distinct_name(t) for t in new]
         self._id_of.update((t, i) for i, t in enumerate(new, start=self._size))
         self._no_concat.clear()  # a new token may be one of them
         key_id = self._key_ids.setdefault
@@ -269,6 +279,20 @@ class TokenSimilarity:
                 for slot, name in enumerate(formal):
                     self._forms[row, slot] = form_id(name, len(self._form_ids))
         self._size = n
+
+    def distinct_names_differ(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Per row of two token matrices: whether a name of one and a name of the other
+        are different names of one set of `distinct_name` (Hassan, Hussein) and no
+        such name is on both sides (Hassan Hussein is still Hussein)."""
+        self._refresh()
+        codes_a = np.where(a != PAD, self._distinct[np.maximum(a, 0)], -1)[:, :, None]
+        codes_b = np.where(b != PAD, self._distinct[np.maximum(b, 0)], -1)[:, None, :]
+        one_set = (
+            (codes_a >= 0) & (codes_b >= 0) & (codes_a // DISTINCT_SET == codes_b // DISTINCT_SET)
+        )
+        differ = (one_set & (codes_a != codes_b)).any(axis=(1, 2))
+        shared = (one_set & (codes_a == codes_b)).any(axis=(1, 2))
+        return differ & ~shared
 
     def reserve(self, pairs: int) -> None:
         """Make room for the similarities of about `pairs` token pairs (`PairCache.reserve`)."""

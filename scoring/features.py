@@ -254,6 +254,9 @@ def _compare_given(
     both = (forward.levels != NULL) & (backward.levels != NULL)
     levels = np.where(both, np.minimum(forward.levels, backward.levels), forward.levels)
     conflict = _given_names_conflict(sim, traces, cases, t, c, levels)
+    # Hassan is not Hussein, however alike the spellings (`distinct_name`)
+    agree = np.flatnonzero(levels >= 1)
+    conflict[agree] |= sim.distinct_names_differ(traces.given[t[agree]], cases.given[c[agree]])
     levels = np.where(conflict, 0, levels)
     script = np.flatnonzero((levels == 2) | (levels == 4))
     levels[script[_long_vowels_differ(sim, traces, cases, t[script], c[script])]] = 1
