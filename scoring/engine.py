@@ -33,7 +33,7 @@ from scoring.features import (
     compare_family,
     compare_pairs,
 )
-from scoring.model import MatchModel, TermFrequencies, term_frequencies
+from scoring.model import MatchModel, Scored, TermFrequencies, term_frequencies
 
 Record = Mapping[str, str | None]
 
@@ -147,10 +147,8 @@ def _every_given_word_found(
     found_all = np.ones(len(a), dtype=bool)
     words_a = (cases.own_given[a] != PAD).sum(axis=1)
     words_b = (cases.own_given[b] != PAD).sum(axis=1)
-    for longer, other in ((a, b), (b, a)):
-        rows = np.flatnonzero(
-            np.where(longer is a, words_a > words_b, words_b > words_a) & found_all
-        )
+    for longer, other, more in ((a, b, words_a > words_b), (b, a, words_b > words_a)):
+        rows = np.flatnonzero(more & found_all)
         if not len(rows):
             continue
         given = cases.own_given[longer[rows]]
@@ -526,7 +524,7 @@ class Matcher:
         return same
 
     def _sought_together(
-        self, enc: Encoded, cands: Candidates, scored: Any, same: np.ndarray
+        self, enc: Encoded, cands: Candidates, scored: Scored, same: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Bits each pair loses because the case is likelier another child of the
         trace's tracing request, and (per pair) that child's trace row, else -1.
@@ -661,10 +659,15 @@ class Matcher:
         same = self._same_child(cands.query_rows, cands.case_rows, scored.probability)
         taken, claimant = self._sought_together(enc, cands, scored, same)
         scores = self.model.among_candidates(scored, cands.query_rows, same, taken)
+        # what may be called `likely`: a claim may take it away (the case is likelier
+        # another child of the request), never give it (the claim is itself a guess:
+        # an unregistered child's namesake, its rival claimed, is no likelier his)
+        decided = scores
         if taken.any():
             # a claim reorders a trace's list, never empties it: a pair that would be
             # proposed stays proposed, at `possible` at least
             free = self.model.among_candidates(scored, cands.query_rows, same)
+            decided = np.minimum(scores, free)
             scores = np.maximum(scores, np.minimum(free, self.thresholds.possible))
         pairwise_bits = scored.prior_bits + scored.weights.sum(axis=1) + scored.relatives + taken
         identity = child_identity_agrees(comparison.levels)
@@ -687,7 +690,9 @@ class Matcher:
                 if likelihood is None:
                     break
                 if likelihood == "likely" and not (
-                    identity[position] and scored.probability[position] >= self.thresholds.alone
+                    identity[position]
+                    and scored.probability[position] >= self.thresholds.alone
+                    and decided[position] >= self.thresholds.likely
                 ):
                     likelihood = "possible"
                 rank += 1

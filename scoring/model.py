@@ -528,7 +528,7 @@ class MatchModel:
         `same_child[p]` names, for pair p, the pair it was grouped with (itself when
         none): the same child registered twice does not compete with itself, so the
         group's probabilities add up. `extra_bits[p]` is added to pair p's odds before
-        the competition (`engine.sought_together`: the case is likelier another child
+        the competition (`Matcher._sought_together`: the case is likelier another child
         of the same request). Pairs must be grouped by trace.
         """
         n = len(query_rows)

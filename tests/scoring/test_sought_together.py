@@ -91,6 +91,8 @@ def test_a_twin_claimed_by_the_requests_other_trace_gives_way(matcher: Matcher) 
     together = _ranked(matcher, _sought("R-1", "R-1"))
     marta = together["T-MARTA"]
     assert marta[0].case_id == "C-MARTA"
+    # ... but the claim, itself a guess, does not make her own record `likely`
+    assert marta[0].likelihood == "possible"
     assert together["T-IRYNA"][0].case_id == "C-IRYNA"
     # Iryna's own pair keeps (nearly) its score: Marta's trace claims little of it
     assert together["T-IRYNA"][0].score >= apart["T-IRYNA"][0].score - 0.01
