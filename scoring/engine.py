@@ -555,7 +555,8 @@ class Matcher:
             return taken, claimant
         a, b = cands.query_rows[mine], cands.query_rows[theirs]
         # each pair of traces once, in both directions
-        traces_a, traces_b = np.unique(np.stack([a, b]), axis=1)
+        trace_pairs = np.unique(a * len(enc) + b)
+        traces_a, traces_b = trace_pairs // len(enc), trace_pairs % len(enc)
         one_child = child_identity_agrees(
             compare_child(self.similarity, enc, enc, traces_a, traces_b).levels
         )
@@ -564,23 +565,40 @@ class Matcher:
         mine, theirs = mine[apart], theirs[apart]
         if not len(mine):
             return taken, claimant
+        # the competition is worked out for the traces that claim (and are claimed)
+        # alone, all of their pairs: a trace's probabilities depend on its own only
+        involved = np.zeros(len(enc), dtype=bool)
+        involved[cands.query_rows[mine]] = True
+        kept = np.flatnonzero(involved[cands.query_rows])
+        position = np.full(n, -1, dtype=np.int64)
+        position[kept] = np.arange(len(kept))
+        rows = cands.query_rows[kept]
+        part = Scored(
+            scored.probability[kept],
+            scored.weights[kept],
+            scored.prior_bits,
+            scored.relatives[kept],
+        )
+        part_same = position[same[kept]]  # a pair is grouped within its own trace
+        part_mine, part_theirs = position[mine], position[theirs]
         # one child written twice in a request claims once: its strongest claim counts
         claims, claim_of = np.unique(
-            mine * len(enc) + child[cands.query_rows[theirs]], return_inverse=True
+            part_mine * len(enc) + child[cands.query_rows[theirs]], return_inverse=True
         )
         claim_pair = claims // len(enc)
 
         def lost_bits(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            lost = np.log2(np.clip(1.0 - p[theirs], 2.0**-30, 1.0))
+            lost = np.log2(np.clip(1.0 - p[part_theirs], 2.0**-30, 1.0))
             strongest = np.zeros(len(claims))
             np.minimum.at(strongest, claim_of, lost)
-            return lost, np.bincount(claim_pair, weights=strongest, minlength=n)
+            return lost, np.bincount(claim_pair, weights=strongest, minlength=len(kept))
 
-        p = self.model.among_candidates(scored, cands.query_rows, same)
+        p = self.model.among_candidates(part, rows, part_same)
         for _ in range(TOGETHER_ROUNDS):
-            _, taken = lost_bits(p)
-            p = (p + self.model.among_candidates(scored, cands.query_rows, same, taken)) / 2
-        lost, taken = lost_bits(p)
+            _, part_taken = lost_bits(p)
+            p = (p + self.model.among_candidates(part, rows, part_same, part_taken)) / 2
+        lost, part_taken = lost_bits(p)
+        taken[kept] = part_taken
         strongest = np.lexsort((lost, mine))
         first = np.r_[True, mine[strongest][1:] != mine[strongest][:-1]]
         claimant[mine[strongest][first]] = cands.query_rows[theirs[strongest][first]]
