@@ -285,14 +285,21 @@ class TokenSimilarity:
         are different names of one set of `distinct_name` (Hassan, Hussein) and no
         such name is on both sides (Hassan Hussein is still Hussein)."""
         self._refresh()
-        codes_a = np.where(a != PAD, self._distinct[np.maximum(a, 0)], -1)[:, :, None]
-        codes_b = np.where(b != PAD, self._distinct[np.maximum(b, 0)], -1)[:, None, :]
+        out = np.zeros(len(a), dtype=bool)
+        all_a = np.where(a != PAD, self._distinct[np.maximum(a, 0)], -1)
+        all_b = np.where(b != PAD, self._distinct[np.maximum(b, 0)], -1)
+        # the few rows with a listed name on both sides (most names are in no set)
+        rows = np.flatnonzero((all_a >= 0).any(axis=1) & (all_b >= 0).any(axis=1))
+        if not len(rows):
+            return out
+        codes_a, codes_b = all_a[rows][:, :, None], all_b[rows][:, None, :]
         one_set = (
             (codes_a >= 0) & (codes_b >= 0) & (codes_a // DISTINCT_SET == codes_b // DISTINCT_SET)
         )
         differ = (one_set & (codes_a != codes_b)).any(axis=(1, 2))
         shared = (one_set & (codes_a == codes_b)).any(axis=(1, 2))
-        return differ & ~shared
+        out[rows] = differ & ~shared
+        return out
 
     def reserve(self, pairs: int) -> None:
         """Make room for the similarities of about `pairs` token pairs (`PairCache.reserve`)."""
