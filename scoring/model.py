@@ -60,6 +60,9 @@ MIN_CONFIRMED = 20  # confirmed pairs below which m is the EM's alone (`learn_fr
 # At most this share of a trace's non-matching candidates are relatives: without a
 # bound the class drifts into "strangers with a similar name".
 MAX_RELATIVES = 0.2
+# How many relatives' worth of chance agreement (u) the relatives' birth levels start
+# from: the pairs the EM takes for relatives add theirs (`fit`).
+RELATIVE_PRIOR_PAIRS = 50.0
 TF_CLIP_BITS = 4.0
 _EPS = 1e-6
 
@@ -405,6 +408,11 @@ class MatchModel:
                 if self.features[f] not in CHILD_FEATURES:
                     # a brother or sister shares the family exactly as the child does
                     self.r[f] = self.m[f].copy()
+                elif self.features[f] == "birth":
+                    # ... and is a twin as often as the data's relatives are: learnt
+                    # from the pairs taken for relatives, from chance (u) at first
+                    twins = _level_counts(idx, p_r[present], n_levels)
+                    self.r[f] = _normalise(twins + RELATIVE_PRIOR_PAIRS * self.u[f])
                 elif self.features[f] == "documents":
                     # ... and may hold the number issued next to the child's
                     near = self.u[f].copy()

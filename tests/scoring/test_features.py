@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 from factories import case, trace
@@ -152,7 +154,8 @@ def test_a_name_written_across_the_two_fields_is_one_name() -> None:
 
 
 def test_relatives_share_the_family_features_of_a_match() -> None:
-    """After fitting, the relatives class is m on family features and u on the child's."""
+    """After fitting, the relatives class is m on family features and u on the child's
+    name and sex; its birth levels are learnt (a relative may be a twin)."""
     encoder = Encoder()
     people = [
         case(given_name=g, family_name="Kovalenko", mother_name="Olena Kovalenko", age=a, sex=s)
@@ -172,8 +175,70 @@ def test_relatives_share_the_family_features_of_a_match() -> None:
     for f, name in enumerate(model.features):
         if name not in CHILD_FEATURES:
             np.testing.assert_allclose(model.r[f], model.m[f])
-        elif name != "documents":
+        elif name in ("given_name", "sex"):
             np.testing.assert_allclose(model.r[f], model.u[f])
+        elif name == "birth":
+            assert model.r[f].sum() == pytest.approx(1.0)
+            assert (model.r[f] > 0).all()
+
+
+def test_the_relatives_birth_levels_learn_how_often_a_relative_is_a_twin() -> None:
+    """Where the relatives among the candidates are twins, a relative sharing the date
+    of birth is no longer taken for chance: the EM learns it, and a twin who agrees on
+    everything but the given name loses more to the relatives correction."""
+    given = ["Artem", "Daryna", "Ivan", "Sofiia", "Maksym", "Oksana", "Taras", "Yuliia"]
+    family = ["Kovalenko", "Shevchenko", "Bondarenko", "Tkachenko", "Kravchenko", "Melnyk"]
+    people, sought = [], []
+    for i in range(48):
+        surname = f"{family[i % 6]}{'ak' * (i // 6)}"
+        born = f"{2010 + i % 7}-{1 + i % 12:02d}-{1 + i % 27:02d}"
+        mother = f"{given[(i + 3) % 8]}a {surname}"
+        for g in (given[i % 8], given[(i + 1) % 8]):  # the child and the twin
+            people.append(
+                case(given_name=g, family_name=surname, date_of_birth=born, mother_name=mother)
+            )
+        sought.append(
+            trace(
+                given_name=given[i % 8], family_name=surname, date_of_birth=born, mother_name=mother
+            )
+        )
+    # strangers, so that chance (u) rarely shares a date of birth
+    people += [
+        case(
+            given_name="Petro",
+            family_name=f"Hrytsenko{i}",
+            date_of_birth=f"200{i % 9}-05-{i % 28 + 1:02d}",
+        )
+        for i in range(400)
+    ]
+    encoder = Encoder()
+    cases = encoder.encode("cases", people)
+    traces = encoder.encode("traces", sought)
+    vocabulary = encoder.vocabulary
+    sim = TokenSimilarity(vocabulary.strings, vocabulary.key_of)
+    rng = np.random.default_rng(0)
+    model = MatchModel()
+    t_random, c_random = rng.integers(0, 48, 4000), rng.integers(0, len(people), 4000)
+    model.fit_u(compare_pairs(sim, traces, cases, t_random, c_random).levels)
+    # each trace's candidates: its child, the twin, and six strangers
+    query_rows = np.repeat(np.arange(48), 8)
+    case_rows = np.concatenate(
+        [np.r_[2 * t, 2 * t + 1, 96 + (np.arange(6) + 6 * t) % 400] for t in range(48)]
+    )
+    comparison = compare_pairs(sim, traces, cases, query_rows, case_rows)
+    birth = FEATURE_INDEX["birth"]
+    same_day = len(model.u[birth]) - 1
+    model.fit(comparison, query_rows)
+    assert model.r[birth][same_day] > 10 * model.u[birth][same_day]
+    scored = model.score(comparison)
+    child, twin = case_rows[::8] // 1, case_rows[1::8]
+    assert (child % 2 == 0).all() and (twin % 2 == 1).all()
+    assert (scored.probability[::8] > scored.probability[1::8]).all()
+    # a relative explains more of a twin's agreement than chance would: were a
+    # relative's birth day as random as a stranger's, every twin would score higher
+    as_chance = copy.deepcopy(model)
+    as_chance.r[birth] = as_chance.u[birth].copy()
+    assert (as_chance.score(comparison).probability[1::8] > scored.probability[1::8]).all()
 
 
 def test_an_exact_given_name_weighs_as_its_rarest_agreeing_word() -> None:
