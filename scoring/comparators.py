@@ -817,30 +817,49 @@ SHORT_PLACE = 3  # place keys this short are compared only as written
 
 def compare_place(sim: TokenSimilarity, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Places compared level by level: town (3), region (2), only country (1), none (0)."""
+    return place_agreement(sim, a, b)[0]
+
+
+def place_agreement(
+    sim: TokenSimilarity, a: np.ndarray, b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """`compare_place`'s levels, and the place of `b` the finest agreement is on (PAD
+    where none): a town or region shared by many children says less than a rare one
+    (the model's place frequencies)."""
     levels = np.full(len(a), NULL, dtype=np.int8)
+    agreed = np.full(len(a), PAD, dtype=np.int32)
     rows = np.flatnonzero(_has(a) & _has(b))  # a missing place is neutral
     if not len(rows):
-        return levels
+        return levels, agreed
     a, b = a[rows], b[rows]
     grid = sim.pairwise(a, b)
     # keys of three letters or fewer meet only as written: one letter apart, Aleppo
     # (ALB) and Idlib (ADLB) are 0.92 alike
     short = np.minimum(sim.lengths(a)[:, :, None], sim.lengths(b)[:, None, :]) <= SHORT_PLACE
-    best = np.where(short & (grid < 0.999), 0.0, grid).max(axis=2)  # (P, depth of a)
+    grid = np.where(short & (grid < 0.999), 0.0, grid)
+    best = grid.max(axis=2)  # (P, depth of a)
     # names of places may be spelled differently; numbers (postcodes) may not
     hit = np.where(sim.has_digit(a), best >= 0.999, best >= 0.90)
     found = np.zeros(len(rows), dtype=np.int8)
+    at = np.full(len(rows), -1, dtype=np.intp)  # the level of `a` the agreement is on
     depth = a.shape[1]
     for index, level in ((0, 1), (1, 2)):
         if index < depth:
-            found[hit[:, index] & (found < level)] = level
+            now = hit[:, index] & (found < level)
+            found[now], at[now] = level, index
     if depth > 2:
-        found[hit[:, 2:].any(axis=1)] = 3
+        town = hit[:, 2:].any(axis=1)
+        found[town], at[town] = 3, 2 + np.argmax(hit[:, 2:], axis=1)[town]
     # a path that is only a town (no country) matching anywhere is a town agreement
     single = (a[:, 1:] == PAD).all(axis=1) & hit[:, 0] & ((b[:, 1:] != PAD).any(axis=1))
-    found[single & (found < 2)] = 2
+    single &= found < 2
+    found[single], at[single] = 2, 0
     levels[rows] = found
-    return levels
+    on = np.flatnonzero(found >= 2)
+    if len(on):
+        partner = np.argmax(grid[on, at[on], :], axis=1)
+        agreed[rows[on]] = b[on, partner]
+    return levels, agreed
 
 
 def compare_sets(a: list[frozenset[str]], b: list[frozenset[str]]) -> np.ndarray:

@@ -98,7 +98,13 @@ def case_term_frequencies(
     for column in TOKEN_COLUMNS:
         ids = getattr(cases, column)[rows].ravel()
         known[ids[(ids >= 0) & (ids < size)]] = True
-    return term_frequencies(cases.names[rows], size, key_of, parents, known=known)
+    tf = term_frequencies(cases.names[rows], size, key_of, parents, known=known)
+    # places by level (a case counts once a place, whether origin or separation place):
+    # the second level of a path is the region, the rest are towns (`compare_place`)
+    for level, columns in ((2, slice(1, 2)), (3, slice(2, None))):
+        held = np.concatenate([cases.origin[:, columns], cases.separation[:, columns]], axis=1)
+        tf.places[level] = term_frequencies(held[rows], size, key_of, known=known)
+    return tf
 
 
 def child_identity_agrees(levels: np.ndarray) -> np.ndarray:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 from rapidfuzz.distance import OSA
@@ -19,12 +19,12 @@ from scoring.comparators import (
     compare_dates,
     compare_masks,
     compare_name_part,
-    compare_place,
     compare_record_dates,
     compare_sets,
     compare_sex,
     person_levels,
     person_similarity,
+    place_agreement,
 )
 
 
@@ -92,29 +92,24 @@ class Comparison:
     """Levels (P, F) for P pairs, plus the tokens behind name agreements (for TF): the
     child's given and family name words that agreed exactly, the trace's mother and
     father words that agreed; (P, width) each, padded, since a name of two words may
-    agree on both."""
+    agree on both. And the case's places (town or region) that the place of origin
+    and the separation place agreed on, (P, 1) each."""
 
     levels: np.ndarray
     given_token: np.ndarray
     family_token: np.ndarray
     mother_token: np.ndarray
     father_token: np.ndarray
+    origin_token: np.ndarray
+    separation_token: np.ndarray
 
     def subset(self, rows: np.ndarray) -> Comparison:
         """The comparison of a subset of the pairs."""
-        return Comparison(
-            self.levels[rows],
-            self.given_token[rows],
-            self.family_token[rows],
-            self.mother_token[rows],
-            self.father_token[rows],
-        )
+        return Comparison(**{f.name: getattr(self, f.name)[rows] for f in fields(self)})
 
     def with_levels(self, levels: np.ndarray) -> Comparison:
         """The same pairs and agreeing words with other levels."""
-        return Comparison(
-            levels, self.given_token, self.family_token, self.mother_token, self.father_token
-        )
+        return replace(self, levels=levels)
 
 
 def _max_person(sim: TokenSimilarity, a: np.ndarray, *bs: np.ndarray) -> np.ndarray:
@@ -602,8 +597,11 @@ def _same_path(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (a != PAD).any(axis=1) & (a == b).all(axis=1)
 
 
-def _place_levels(sim: TokenSimilarity, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Places by hierarchy level; a place given only as its country says nothing.
+def _place_levels(
+    sim: TokenSimilarity, a: np.ndarray, b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Places by hierarchy level, and the place of `b` agreed on (`place_agreement`);
+    a place given only as its country says nothing.
 
     "Ukraina" against "Ukraine > Kherson Oblast > Oleshky" agrees as far as it goes.
     Scored as "same country" it would count against the pair (true matches mostly
@@ -611,7 +609,7 @@ def _place_levels(sim: TokenSimilarity, a: np.ndarray, b: np.ndarray) -> np.ndar
     fine, so a one-level path that agrees with the other path's first level (or with
     another one-level path) is a country, or a place nobody can tell apart: neutral.
     """
-    levels = compare_place(sim, a, b)
+    levels, agreed = place_agreement(sim, a, b)
     depth_a, depth_b = (a != PAD).sum(axis=1), (b != PAD).sum(axis=1)
     depth = np.minimum(depth_a, depth_b)
     rows = np.flatnonzero((depth == 1) & (levels >= 0))
@@ -635,7 +633,7 @@ def _place_levels(sim: TokenSimilarity, a: np.ndarray, b: np.ndarray) -> np.ndar
         # against a country nor against a path that stops above it
         neutral = np.where(single, ~top, np.where(depth_other == 1, top, depth_other == 2))
         levels[rows[neutral]] = NULL
-    return levels
+    return levels, agreed
 
 
 def compare_child(
@@ -656,7 +654,7 @@ def compare_child(
     levels = np.full((p, len(FEATURES)), NULL, dtype=np.int8)
     if p == 0:
         empty = np.empty((0, 1), np.int32)
-        return Comparison(levels, empty, empty, empty, empty)
+        return Comparison(levels, empty, empty, empty, empty, empty, empty)
     c_names = cases.names[c]
     given = _compare_given(sim, traces, cases, t, c)
     no_nick = np.full((p, 1), PAD, dtype=np.int32)
@@ -709,8 +707,10 @@ def compare_child(
     )
     levels[:, FEATURE_INDEX["chronology"]] = compare_chronology(*days)
     levels[:, FEATURE_INDEX["record_dates"]] = compare_record_dates(*days)
-    unknown = np.full((p, 1), PAD, dtype=np.int32)  # parents: the second stage's
-    return Comparison(levels, given.exact_token, family.exact_token, unknown, unknown)
+    unknown = np.full((p, 1), PAD, dtype=np.int32)  # parents, places: the second stage's
+    return Comparison(
+        levels, given.exact_token, family.exact_token, unknown, unknown, unknown, unknown
+    )
 
 
 def compare_family(
@@ -737,8 +737,8 @@ def compare_family(
     inquirer = np.where((traces.relation[t] == 0)[:, None], traces.other_adult[t], PAD)
     inquirer_levels = person_levels(_max_person(sim, inquirer, c_care, c_mother, c_father))
     levels[:, 6] = np.where(inquirer_levels == 0, NULL, inquirer_levels)
-    levels[:, 7] = _place_levels(sim, traces.origin[t], cases.origin[c])
-    levels[:, 8] = _place_levels(sim, traces.separation[t], cases.separation[c])
+    levels[:, 7], origin_token = _place_levels(sim, traces.origin[t], cases.origin[c])
+    levels[:, 8], separation_token = _place_levels(sim, traces.separation[t], cases.separation[c])
     # where both records give one place as origin and separation place, the second
     # comparison repeats the first: counted twice, a town shared by chance (children of
     # one town flee by one road) would weigh as two agreements
@@ -747,7 +747,15 @@ def compare_family(
     )
     levels[repeated, 8] = NULL
     levels[:, 11] = compare_masks(traces.background[t], cases.background[c])
-    return Comparison(levels, child.given_token, child.family_token, mother_token, father_token)
+    return Comparison(
+        levels,
+        child.given_token,
+        child.family_token,
+        mother_token,
+        father_token,
+        origin_token[:, None],
+        separation_token[:, None],
+    )
 
 
 def compare_pairs(

@@ -64,6 +64,10 @@ MAX_RELATIVES = 0.2
 # from: the pairs the EM takes for relatives add theirs (`fit`).
 RELATIVE_PRIOR_PAIRS = 50.0
 TF_CLIP_BITS = 4.0
+# The most a rare town or region adds to its agreement's weight: a village shared by
+# chance is rare, but places are written loosely (a district for the town, the camp
+# for the village), so a rare spelling is not taken for a rare place.
+PLACE_TF_RAISE_BITS = 1.0
 _EPS = 1e-6
 
 
@@ -86,6 +90,7 @@ class TermFrequencies:
         share: np.ndarray,
         key_of: list[int] | None = None,
         parents: TermFrequencies | None = None,
+        places: dict[int, TermFrequencies] | None = None,
     ) -> None:
         self.share = share
         self._key_list = key_of  # the vocabulary's own list: it grows with queries
@@ -93,6 +98,9 @@ class TermFrequencies:
         # the same over the names of the cases' parents and caregivers: a mother named
         # Fatima agrees with many more strangers' mothers than one named Kaltouma
         self.parents = parents
+        # ... and over the cases' places, by place level (2 regions, 3 towns): half
+        # the children of a Ukrainian registry may come from one oblast
+        self.places = places or {}
 
     def _key_array(self) -> np.ndarray:
         if self._key_list is not None and len(self._keys) < len(self._key_list):
@@ -332,6 +340,22 @@ class MatchModel:
                 ratio = np.log2(np.maximum(share[hit], _EPS) / typical)
                 shifts[f] = np.full(len(levels), np.nan)
                 shifts[f][hit] = np.clip(ratio, floor, TF_CLIP_BITS)
+        # places: a town or region as common as the typical one weighs the model's
+        # average; commoner ones less, rarer ones a little more (PLACE_TF_RAISE_BITS)
+        for name, tokens in (
+            ("origin", comparison.origin_token),
+            ("separation_place", comparison.separation_token),
+        ):
+            f = FEATURE_INDEX[name]
+            for level, frequencies in tf.places.items():
+                share = frequencies.of(tokens)
+                hit = (levels[:, f] == level) & ~np.isnan(share)
+                if not hit.any():
+                    continue
+                ratio = np.log2(np.maximum(share[hit], _EPS) / max(frequencies.typical, _EPS))
+                if f not in shifts:
+                    shifts[f] = np.full(len(levels), np.nan)
+                shifts[f][hit] = np.clip(ratio, -PLACE_TF_RAISE_BITS, TF_CLIP_BITS)
         return shifts
 
     def _pair_bits(

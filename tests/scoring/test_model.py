@@ -24,7 +24,7 @@ def _synthetic(rng: np.random.Generator, traces: int = 400, per_trace: int = 20)
             owners.append(t)
     levels = np.asarray(rows, dtype=np.int8)
     empty = np.full(len(levels), -1, dtype=np.int32)
-    return Comparison(levels, empty, empty, empty, empty), np.asarray(owners)
+    return Comparison(levels, empty, empty, empty, empty, empty, empty), np.asarray(owners)
 
 
 def test_em_learns_agreement_among_matches_and_ranks_them_first():
@@ -89,9 +89,46 @@ def test_first_stage_weights_are_the_scores_weights():
     levels[:, 4:9] = -1  # as the first stage leaves them
     levels[::7, 0] = -1
     tokens = rng.integers(-1, 30, size=(len(levels), 2)).astype(np.int32)
-    staged = Comparison(levels, tokens, tokens[:, ::-1].copy(), tokens, tokens)
+    staged = Comparison(
+        levels, tokens, tokens[:, ::-1].copy(), tokens, tokens, tokens[:, :1], tokens[:, 1:]
+    )
     tf = TermFrequencies(rng.random(30) / 10)
     got = model.weights(staged, tf)
     assert np.array_equal(got, model.score(staged, tf).weights)
     assert np.array_equal(got.sum(axis=1), model.score(staged, tf).weights.sum(axis=1))
     assert np.all(got[:, 4:9] == 0.0)
+    # the second stage's places, with their frequencies, alike
+    full = staged.with_levels(comparison.levels)
+    tf.places = {2: TermFrequencies(rng.random(30) / 10), 3: TermFrequencies(rng.random(30) / 50)}
+    assert np.array_equal(model.weights(full, tf), model.score(full, tf).weights)
+
+
+def test_a_common_town_weighs_less_than_a_rare_one():
+    """Agreement on a town a tenth of the cases come from says less than agreement on
+    one few come from; a town as common as the typical weighs the model's average, and
+    a rare one at most PLACE_TF_RAISE_BITS more."""
+    from scoring.features import FEATURE_INDEX
+    from scoring.model import PLACE_TF_RAISE_BITS, TermFrequencies
+
+    rng = np.random.default_rng(3)
+    comparison, owners = _synthetic(rng, traces=50)
+    model = MatchModel()
+    model.fit_u(np.zeros((500, len(FEATURES)), dtype=np.int8))
+    model.fit(comparison, owners)
+    origin = FEATURE_INDEX["origin"]
+    levels = np.full((3, len(FEATURES)), -1, dtype=np.int8)
+    levels[:, origin] = 3  # the same town
+    none = np.full((3, 1), -1, dtype=np.int32)
+    towns = np.array([[0], [1], [2]], dtype=np.int32)  # common, typical, rare
+    pairs = Comparison(levels, none, none, none, none, towns, none)
+    names = TermFrequencies(np.full(3, 0.01))
+    # a town of a fifth of the cases, one of the typical share, a rare one, and 200 others
+    others = np.r_[0.2, 0.0005, np.full(200, 0.004)]
+    typical = (others**2).sum() / others.sum()  # the typical share with itself among them
+    names.places = {3: TermFrequencies(np.r_[others[0], typical, others[1:]])}
+    assert names.places[3].typical == pytest.approx(typical)
+    plain = model.weights(pairs)[:, origin]
+    weighed = model.weights(pairs, names)[:, origin]
+    assert weighed[0] < plain[0] - 0.5
+    assert weighed[1] == pytest.approx(plain[1])
+    assert plain[2] < weighed[2] <= plain[2] + PLACE_TF_RAISE_BITS + 1e-9
