@@ -134,6 +134,50 @@ _FORMS = 4  # formal names kept per token (`matching.normalize.nickname_canonica
 _COMPOUND, _ALLAH, _ABDULLAH = "abdal", "allah", "abdalah"
 
 
+_TRIPLES = 16  # three-letter pieces kept per token: those of its first 18 letters
+
+
+SHORTENED = 5  # the most letters of a short form that opens as its full name does
+
+
+def short_form(x: str, y: str) -> bool:
+    """Whether one of two different names could be a shortening of the other: its
+    first three letters are three letters of the other (Nika and Veronika, Vanya and
+    Ivan, Nastya and Anastasiya), or both open alike and one has at most `SHORTENED`
+    letters (Abdi and Abdillahi, Cami and Camila; not the brothers Abdullah and
+    Abdulaziz).
+
+    A nickname the table (`data/nicknames.csv`) lacks is otherwise "different", as a
+    sister's name is. Many different names pass too (Ali and Khalil), so it makes a
+    pair no more than "loosely similar" (`features._compare_given`), never `likely`.
+    """
+    if x == y:
+        return False
+    (open_x, grams_x), (open_y, grams_y) = _letter_triples(x), _letter_triples(y)
+    short = min(len(x), len(y)) <= SHORTENED
+
+    def within(code: int, grams: np.ndarray) -> bool:
+        found = np.flatnonzero(grams == code)
+        return code >= 0 and len(found) > 0 and (found.max() > 0 or short)
+
+    return within(open_x, grams_y) or within(open_y, grams_x)
+
+
+def _letter_triples(token: str) -> tuple[int, np.ndarray]:
+    """A name word's first three letters and its every three letters (up to
+    `_TRIPLES`), each as one number; -1 for a word under three letters or not all
+    letters (a number, a place key)."""
+    grams = np.full(_TRIPLES, -1, dtype=np.int64)
+    if len(token) < 3 or not (token.isalpha() and token.islower()):
+        return -1, grams
+    codes = [
+        (ord(token[i]) << 42) | (ord(token[i + 1]) << 21) | ord(token[i + 2])
+        for i in range(min(len(token) - 2, _TRIPLES))
+    ]
+    grams[: len(codes)] = codes
+    return codes[0], grams
+
+
 def _compound_rest(token: str) -> str:
     """What follows the Abd al- of a compound name (two letters or more), else ""."""
     if token.startswith(_COMPOUND) and len(token) >= len(_COMPOUND) + 2:
@@ -192,6 +236,9 @@ class TokenSimilarity:
         self._before_allah = np.empty(0, dtype=object)  # what precedes its -ullah, else ""
         self._length = np.empty(0, dtype=np.int32)
         self._distinct = np.empty(0, dtype=np.int64)  # `distinct_name` of each token
+        # each token's first three letters and its every three letters (`short_form`)
+        self._opening = np.empty(0, dtype=np.int64)
+        self._grams = np.empty((0, _TRIPLES), dtype=np.int64)
         self._id_of: dict[str, int] = {}  # token -> id, to find a join's id (`joins`)
         self._concat: dict[int, int] = {}  # pair key -> id of the two written as one
         self._no_concat: set[int] = set()  # pair keys whose join no token is, as yet
@@ -235,6 +282,8 @@ class TokenSimilarity:
                 ("_reading_begins", np.int32),
                 ("_forms", np.int64),
                 ("_distinct", np.int64),
+                ("_opening", np.int64),
+                ("_grams", np.int64),
             ):
                 old = getattr(self, name)
                 grown = np.empty((capacity, *old.shape[1:]), dtype=dtype)
@@ -251,6 +300,8 @@ class TokenSimilarity:
         self._before_allah[self._size : n] = [_allah_rest(t) for t in new]
         self._length[self._size : n] = [len(t) for t in new]
         self._distinct[self._size : n] = [distinct_name(t) for t in new]
+        for row, token in enumerate(new, start=self._size):
+            self._opening[row], self._grams[row] = _letter_triples(token)
         self._id_of.update((t, i) for i, t in enumerate(new, start=self._size))
         self._no_concat.clear()  # a new token may be one of them
         key_id = self._key_ids.setdefault
@@ -279,6 +330,17 @@ class TokenSimilarity:
                 for slot, name in enumerate(formal):
                     self._forms[row, slot] = form_id(name, len(self._form_ids))
         self._size = n
+
+    def short_forms(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Per row of two token matrices: whether a word of one and a different word of
+        the other are such that one could be a shortening of the other (`short_form`)."""
+        self._refresh()
+        a = np.ascontiguousarray(a, dtype=np.int32)
+        b = np.ascontiguousarray(b, dtype=np.int32)
+        rows = np.arange(len(a), dtype=np.int64)
+        return kernels.short_forms(
+            rows, a, b, PAD, self._opening, self._grams, self._length, SHORTENED
+        )
 
     def distinct_names_differ(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Per row of two token matrices: whether a name of one and a name of the other

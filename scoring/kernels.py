@@ -504,3 +504,59 @@ def person_similarity(
                 similarity = min(similarity, 0.87)
             out[p] = np.float32(similarity)
     return rows[pending], want[:n_want]
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _opens_within(
+    x: np.int64,
+    y: np.int64,
+    opening: np.ndarray,
+    grams: np.ndarray,
+    length: np.ndarray,
+    shortest: int,
+) -> bool:
+    """Whether token x's first three letters are three letters of token y's; where
+    they are y's first three, only if one of the two has at most `shortest` letters."""
+    code = opening[x]
+    if code < 0:
+        return False
+    for k in range(grams.shape[1]):
+        if grams[y, k] < 0:
+            return False
+        if grams[y, k] == code and (k > 0 or min(length[x], length[y]) <= shortest):
+            return True
+    return False
+
+
+@njit(nogil=True, cache=True)
+def short_forms(
+    rows: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    pad: int,
+    opening: np.ndarray,
+    grams: np.ndarray,
+    length: np.ndarray,
+    shortest: int,
+) -> np.ndarray:
+    """Per row of `rows`: whether a word of `a[row]` and a different word of `b[row]`
+    are such that one could be a shortening of the other (`short_form`)."""
+    out = np.zeros(len(rows), dtype=np.bool_)
+    for n in range(len(rows)):
+        row = rows[n]
+        for i in range(a.shape[1]):
+            x = a[row, i]
+            if x == pad:
+                continue
+            for j in range(b.shape[1]):
+                y = b[row, j]
+                if y == pad or y == x:
+                    continue
+                if _opens_within(x, y, opening, grams, length, shortest) or _opens_within(
+                    y, x, opening, grams, length, shortest
+                ):
+                    out[n] = True
+                    break
+            if out[n]:
+                break
+    return out

@@ -20,6 +20,7 @@ from scoring.comparators import (
     compare_sex,
     person_levels,
     person_similarity,
+    short_form,
 )
 
 WORDS = ["anna", "hanna", "oleksandr", "aleksandr", "mohammed", "muhammad", "deng", "garang"]
@@ -63,6 +64,38 @@ def test_person_similarity_range_identity_and_missing(rows):
             assert 0.0 <= sim[p] <= 1.0 + 1e-6
             assert abs(same[p] - 1.0) < 1e-6  # identity scores highest
             assert sim[p] <= same[p] + 1e-6
+
+
+SHORT_WORDS = ["veronika", "nika", "ivan", "vania", "abdi", "abdillahi", "ali", "khalil", "esther"]
+SHORT_SIM = TokenSimilarity(list(SHORT_WORDS))
+short_rows = st.lists(st.integers(0, len(SHORT_WORDS) - 1), min_size=0, max_size=3, unique=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(short_rows, short_rows), min_size=1, max_size=8))
+def test_short_forms_matches_the_scalar_rule_both_ways_round(rows):
+    """The compiled pass equals `short_form` over every word pair, is symmetric, and
+    a word is no shortening of itself (missing words: never a short form)."""
+    a = _pad([r[0] for r in rows], 3)
+    b = _pad([r[1] for r in rows], 3)
+    fast = SHORT_SIM.short_forms(a, b)
+    assert np.array_equal(fast, SHORT_SIM.short_forms(b, a))
+    assert not SHORT_SIM.short_forms(a, a).any() or any(len(r[0]) > 1 for r in rows)
+    for p, (ra, rb) in enumerate(rows):
+        expected = any(short_form(SHORT_WORDS[x], SHORT_WORDS[y]) for x in ra for y in rb)
+        assert fast[p] == expected
+
+
+def test_a_short_form_opens_within_the_other_name() -> None:
+    assert short_form("nika", "veronika") and short_form("veronika", "nika")
+    assert short_form("vania", "ivan")  # the nickname may be the longer
+    assert short_form("nastia", "anastasiia")
+    assert short_form("abdi", "abdillahi")  # short, and opening as the full name does
+    assert not short_form("abdullah", "abdulaziz")  # brothers: both long, one opening
+    assert not short_form("ivan", "ivan")
+    assert not short_form("esther", "furaha")
+    assert not short_form("mo", "mohamed")  # under three letters says nothing
+    assert not short_form("ivan3", "ivan")  # not a name's word
 
 
 dates = st.floats(-5000, 20000, allow_nan=False)

@@ -112,6 +112,21 @@ def test_a_name_missing_its_first_word_is_loosely_similar() -> None:
     assert given(("Ibrahim", "Abdi Ibrahim"), ("Mohamed", "Abdi Ibrahim")) == 0
 
 
+def test_a_nickname_the_table_lacks_is_loosely_similar() -> None:
+    """Venu for Bienvenu, Madou for Mahamadou are in no nickname table here: a
+    possible shortening is loosely similar, never more; Esther and Furaha still differ."""
+
+    def given(a: str, b: str) -> int:
+        return _levels(
+            trace(given_name=a, family_name="Tkachenko"),
+            case(given_name=b, family_name="Tkachenko"),
+        )["given_name"]
+
+    assert given("Bienvenu", "Venu") == 1
+    assert given("Mahamadou", "Madou") == 1
+    assert given("Esther", "Furaha") == 0
+
+
 def test_a_case_with_no_family_name_says_nothing_of_the_traces() -> None:
     """Roya registered as Roya alone: her family name is missing, not different. Rahma
     Youssouf (all in the given-name field) does name a family: not Idriss."""
