@@ -145,21 +145,23 @@ def short_form(x: str, y: str) -> bool:
     first three letters are three letters of the other (Nika and Veronika, Vanya and
     Ivan, Nastya and Anastasiya), or both open alike and one has at most `SHORTENED`
     letters (Abdi and Abdillahi, Cami and Camila; not the brothers Abdullah and
-    Abdulaziz).
+    Abdulaziz). Two spellings of one skeleton are no shortening: where the
+    comparators found them different, they were told apart on purpose (Mohammed and
+    Mahmoud, Hassan and Hussein).
 
     A nickname the table (`data/nicknames.csv`) lacks is otherwise "different", as a
     sister's name is. Many different names pass too (Ali and Khalil), so it makes a
     pair no more than "loosely similar" (`features._compare_given`), never `likely`.
     """
-    if x == y:
+    if x == y or skeleton(x) == skeleton(y):  # one sound: told apart on purpose if at all
         return False
-    (open_x, grams_x), (open_y, grams_y) = _letter_triples(x), _letter_triples(y)
     short = min(len(x), len(y)) <= SHORTENED
 
     def within(code: int, grams: np.ndarray) -> bool:
         found = np.flatnonzero(grams == code)
         return code >= 0 and len(found) > 0 and (found.max() > 0 or short)
 
+    (open_x, grams_x), (open_y, grams_y) = _letter_triples(x), _letter_triples(y)
     return within(open_x, grams_y) or within(open_y, grams_x)
 
 
@@ -339,7 +341,7 @@ class TokenSimilarity:
         b = np.ascontiguousarray(b, dtype=np.int32)
         rows = np.arange(len(a), dtype=np.int64)
         return kernels.short_forms(
-            rows, a, b, PAD, self._opening, self._grams, self._length, SHORTENED
+            rows, a, b, PAD, self._opening, self._grams, self._length, SHORTENED, self._own_key
         )
 
     def distinct_names_differ(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -262,8 +262,10 @@ def _compare_given(
     levels[differ[_one_name_within(sim, traces, cases, t[differ], c[differ])]] = 1
     # a nickname the table lacks (Nika for Veronika): one side's given name a possible
     # shortening of the other's (`comparators.short_form`), no more than loosely similar
-    differ = np.flatnonzero(levels == 0)
-    levels[differ[sim.short_forms(traces.own_given[t[differ]], cases.own_given[c[differ]])]] = 1
+    # (not names told apart on purpose: Hassan and Hussein, one skeleton)
+    differ = np.flatnonzero((levels == 0) & ~conflict)
+    short = differ[sim.short_forms(traces.own_given[t[differ]], cases.own_given[c[differ]])]
+    levels[short[~sim.distinct_names_differ(traces.given[t[short]], cases.given[c[short]])]] = 1
     exact = np.where((levels == forward.levels)[:, None], forward.exact_token, PAD)
     return NameLevels(levels.astype(np.int8), exact)
 

@@ -538,9 +538,11 @@ def short_forms(
     grams: np.ndarray,
     length: np.ndarray,
     shortest: int,
+    sound: np.ndarray,
 ) -> np.ndarray:
-    """Per row of `rows`: whether a word of `a[row]` and a different word of `b[row]`
-    are such that one could be a shortening of the other (`short_form`)."""
+    """Per row of `rows`: whether a word of `a[row]` and a word of `b[row]` of another
+    `sound` (skeleton) are such that one could be a shortening of the other
+    (`short_form`)."""
     out = np.zeros(len(rows), dtype=np.bool_)
     for n in range(len(rows)):
         row = rows[n]
@@ -550,7 +552,7 @@ def short_forms(
                 continue
             for j in range(b.shape[1]):
                 y = b[row, j]
-                if y == pad or y == x:
+                if y == pad or sound[y] == sound[x]:
                     continue
                 if _opens_within(x, y, opening, grams, length, shortest) or _opens_within(
                     y, x, opening, grams, length, shortest

@@ -92,6 +92,7 @@ def test_a_short_form_opens_within_the_other_name() -> None:
     assert short_form("nastia", "anastasiia")
     assert short_form("abdi", "abdillahi")  # short, and opening as the full name does
     assert not short_form("abdullah", "abdulaziz")  # brothers: both long, one opening
+    assert not short_form("mohammed", "mahmoud")  # one skeleton, told apart on purpose
     assert not short_form("ivan", "ivan")
     assert not short_form("esther", "furaha")
     assert not short_form("mo", "mohamed")  # under three letters says nothing
