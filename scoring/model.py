@@ -348,14 +348,17 @@ class MatchModel:
         ):
             f = FEATURE_INDEX[name]
             for level, frequencies in tf.places.items():
-                share = frequencies.of(tokens)
-                hit = (levels[:, f] == level) & ~np.isnan(share)
-                if not hit.any():
+                # only the pairs agreeing at this level (the first stage compares no place)
+                at = np.flatnonzero(levels[:, f] == level)
+                share = frequencies.of(tokens[at])
+                known = ~np.isnan(share)
+                if not known.any():
                     continue
-                ratio = np.log2(np.maximum(share[hit], _EPS) / max(frequencies.typical, _EPS))
+                typical = max(frequencies.typical, _EPS)
+                ratio = np.log2(np.maximum(share[known], _EPS) / typical)
                 if f not in shifts:
                     shifts[f] = np.full(len(levels), np.nan)
-                shifts[f][hit] = np.clip(ratio, -PLACE_TF_RAISE_BITS, TF_CLIP_BITS)
+                shifts[f][at[known]] = np.clip(ratio, -PLACE_TF_RAISE_BITS, TF_CLIP_BITS)
         return shifts
 
     def _pair_bits(
