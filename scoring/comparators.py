@@ -135,8 +135,6 @@ _COMPOUND, _ALLAH, _ABDULLAH = "abdal", "allah", "abdalah"
 
 
 _TRIPLES = 16  # three-letter pieces kept per token: those of its first 18 letters
-
-
 SHORTENED = 5  # the most letters of a short form that opens as its full name does
 
 
@@ -302,8 +300,6 @@ class TokenSimilarity:
         self._before_allah[self._size : n] = [_allah_rest(t) for t in new]
         self._length[self._size : n] = [len(t) for t in new]
         self._distinct[self._size : n] = [distinct_name(t) for t in new]
-        for row, token in enumerate(new, start=self._size):
-            self._opening[row], self._grams[row] = _letter_triples(token)
         self._id_of.update((t, i) for i, t in enumerate(new, start=self._size))
         self._no_concat.clear()  # a new token may be one of them
         key_id = self._key_ids.setdefault
@@ -322,6 +318,7 @@ class TokenSimilarity:
                 self._reading_key[row, slot] = key_id(skeleton(reading), len(self._key_ids))
                 self._reading_begins[row, slot] = _start(reading)
             self._forms[row] = -1
+            self._opening[row], self._grams[row] = _letter_triples(token)
             if token.islower():  # a name's word, not a place key or a number
                 # and what those are forms of: Maxamed is Mohamed, which is Mohammed
                 direct = nickname_canonicals(token, by_skeleton=False)
@@ -334,14 +331,14 @@ class TokenSimilarity:
         self._size = n
 
     def short_forms(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Per row of two token matrices: whether a word of one and a different word of
-        the other are such that one could be a shortening of the other (`short_form`)."""
+        """Per row of two token matrices: whether a word of one and a word of the other,
+        not of one skeleton, are such that one could be a shortening of the other
+        (`short_form`)."""
         self._refresh()
         a = np.ascontiguousarray(a, dtype=np.int32)
         b = np.ascontiguousarray(b, dtype=np.int32)
-        rows = np.arange(len(a), dtype=np.int64)
         return kernels.short_forms(
-            rows, a, b, PAD, self._opening, self._grams, self._length, SHORTENED, self._own_key
+            a, b, PAD, self._opening, self._grams, self._length, SHORTENED, self._own_key
         )
 
     def distinct_names_differ(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -530,7 +530,6 @@ def _opens_within(
 
 @njit(nogil=True, cache=True)
 def short_forms(
-    rows: np.ndarray,
     a: np.ndarray,
     b: np.ndarray,
     pad: int,
@@ -540,12 +539,10 @@ def short_forms(
     shortest: int,
     sound: np.ndarray,
 ) -> np.ndarray:
-    """Per row of `rows`: whether a word of `a[row]` and a word of `b[row]` of another
-    `sound` (skeleton) are such that one could be a shortening of the other
-    (`short_form`)."""
-    out = np.zeros(len(rows), dtype=np.bool_)
-    for n in range(len(rows)):
-        row = rows[n]
+    """Per row: whether a word of `a[row]` and a word of `b[row]` of another `sound`
+    (skeleton) are such that one could be a shortening of the other (`short_form`)."""
+    out = np.zeros(len(a), dtype=np.bool_)
+    for row in range(len(a)):
         for i in range(a.shape[1]):
             x = a[row, i]
             if x == pad:
@@ -557,8 +554,8 @@ def short_forms(
                 if _opens_within(x, y, opening, grams, length, shortest) or _opens_within(
                     y, x, opening, grams, length, shortest
                 ):
-                    out[n] = True
+                    out[row] = True
                     break
-            if out[n]:
+            if out[row]:
                 break
     return out
