@@ -737,8 +737,8 @@ def compare_birth(
 ) -> np.ndarray:
     """Birth dates consistent at each side's date: children grow between inquiry and registration.
 
-    4 the same date of birth, 3 consistent, 2 within a year, 1 within three years,
-    0 further apart.
+    5 the same date of birth, 4 two dates one slip apart (`one_slip_apart`), 3
+    consistent, 2 within a year, 1 within three years, 0 further apart.
 
     `slack_a` and `slack_b` are the days each interval was widened by an estimate
     (`matching.encode.birth_range`). Where both sides are estimates, their errors
@@ -757,9 +757,50 @@ def compare_birth(
     levels[present & (gap <= 3.0)] = 1
     levels[present & (gap <= 1.0)] = 2
     levels[present & (gap <= 0.0)] = 3
-    same_day = present & dob_a & dob_b & (np.abs(lo_a - lo_b) < 0.5)
-    levels[same_day] = 4
+    both_dates = present & dob_a & dob_b
+    same_day = both_dates & (np.abs(lo_a - lo_b) < 0.5)
+    slip = np.flatnonzero(both_dates & ~same_day)
+    levels[slip[one_slip_apart(lo_a[slip], lo_b[slip])]] = 4
+    levels[same_day] = 5
     return levels
+
+
+def one_slip_apart(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Whether two different dates (days since 1970), written YYYYMMDD, differ in one
+    digit or in two neighbouring digits swapped, or are one another with day and month
+    swapped: one date written with one slip.
+
+    A date of birth copied from a document or said aloud is mistyped in one place (12
+    for 21, 2013 for 2015) or written the other order (03-04 for 04-03): the same
+    child, whatever the gap in days. Among children of an age such slips are rare by
+    chance (two dates of one year and month are not: one day in twelve), and a brother
+    or sister is born on one only by chance; how often, among matches and among the
+    rest, the model learns (`MatchModel.fit`).
+    """
+    if not len(a):
+        return np.zeros(0, dtype=bool)
+    parts = []
+    for days in (a, b):
+        date = days.astype(np.int64).astype("datetime64[D]")
+        month_start = date.astype("datetime64[M]")
+        year = date.astype("datetime64[Y]").astype(np.int64) + 1970
+        month = month_start.astype(np.int64) % 12 + 1
+        day = (date - month_start).astype(np.int64) + 1
+        number = year * 10_000 + month * 100 + day
+        digits = number[:, None] // 10 ** np.arange(7, -1, -1) % 10
+        parts.append((year, month, day, digits))
+    (year_a, month_a, day_a, digits_a), (year_b, month_b, day_b, digits_b) = parts
+    differ = digits_a != digits_b
+    count = differ.sum(axis=1)
+    # two neighbouring digits swapped: they differ at i and i + 1, each the other's
+    crossed = (
+        differ[:, :-1]
+        & differ[:, 1:]
+        & (digits_a[:, :-1] == digits_b[:, 1:])
+        & (digits_a[:, 1:] == digits_b[:, :-1])
+    ).any(axis=1)
+    swapped = (year_a == year_b) & (month_a == day_b) & (day_a == month_b)
+    return (count == 1) | ((count == 2) & crossed) | swapped
 
 
 def compare_dates(a: np.ndarray, b: np.ndarray) -> np.ndarray:

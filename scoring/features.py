@@ -49,7 +49,14 @@ FEATURES: tuple[Feature, ...] = (
     Feature(
         "birth",
         "Age / date of birth",
-        ("far apart", "within 3 years", "within a year", "consistent", "same date of birth"),
+        (
+            "far apart",
+            "within 3 years",
+            "within a year",
+            "consistent",
+            "one slip apart",
+            "same date of birth",
+        ),
     ),
     Feature("sex", "Sex", ("different", "same")),
     Feature("mother", "Mother", ("different", "partly similar", "similar", "same")),

@@ -48,7 +48,7 @@ MODEL_NAME = "fs-1to1-v2"
 # worth ANCHOR_WEIGHT pseudo-pairs per trace); it cannot flip them.
 M_ANCHORS: dict[str, tuple[float, ...]] = {
     "given_name": (0.02, 0.03, 0.08, 0.10, 0.77),
-    "birth": (0.01, 0.04, 0.10, 0.60, 0.25),
+    "birth": (0.01, 0.04, 0.10, 0.59, 0.01, 0.25),
     "sex": (0.02, 0.98),
 }
 ANCHOR_WEIGHT = 0.5

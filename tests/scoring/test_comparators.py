@@ -3,6 +3,8 @@ and the vectorised path equals an obviously correct scalar reference."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,6 +20,7 @@ from scoring.comparators import (
     compare_record_dates,
     compare_sets,
     compare_sex,
+    one_slip_apart,
     person_levels,
     person_similarity,
     short_form,
@@ -121,7 +124,7 @@ def test_birth_symmetric_and_identity(lo_a, w_a, lo_b, w_b, exact, share_a, shar
     forward = compare_birth(*a, *b, s_a, s_b)[0]
     backward = compare_birth(*b, *a, s_b, s_a)[0]
     assert forward == backward
-    assert 0 <= forward <= 4
+    assert 0 <= forward <= 5
     assert compare_birth(*a, *a, s_a, s_a)[0] >= 3
     # estimates on both sides are never more lenient than end to end
     assert forward <= compare_birth(*a, *b)[0]
@@ -172,6 +175,50 @@ def test_birth_missing_is_neutral_and_ages_grow():
     assert level == 3
 
 
+def _days(text: str) -> float:
+    return float(dt.date.fromisoformat(text).toordinal() - dt.date(1970, 1, 1).toordinal())
+
+
+def test_a_date_of_birth_written_with_one_slip_is_its_own_level() -> None:
+    """A digit mistyped (2012-11-09 / 2012-12-09, 2013 / 2015) or day and month
+    swapped is one slip: between "consistent" and the same date, whatever the gap in
+    days. Dates apart in two places, or estimated, are not; the same date stays 5."""
+
+    def level(a: str, b: str, exact: bool = True) -> int:
+        x, y, flag = np.array([_days(a)]), np.array([_days(b)]), np.array([exact])
+        return int(compare_birth(x, x, flag, y, y, flag)[0])
+
+    assert level("2012-11-09", "2012-12-09") == 4  # month
+    assert level("2012-11-09", "2012-11-19") == 4  # day
+    assert level("2012-11-12", "2012-11-21") == 4  # two digits swapped
+    assert level("2012-11-09", "2012-11-27") == 2  # another day of the month
+    assert level("2013-06-21", "2015-06-21") == 4  # year: two years apart
+    assert level("2014-03-04", "2014-04-03") == 4  # day and month swapped
+    assert level("2012-11-09", "2012-11-09") == 5
+    assert level("2012-11-09", "2013-10-10") == 2  # three places: within a year
+    assert level("2012-11-09", "2012-12-09", exact=False) != 4  # estimates
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.dates(dt.date(1900, 1, 1), dt.date(2099, 12, 31)),
+    st.dates(dt.date(1900, 1, 1), dt.date(2099, 12, 31)),
+)
+def test_one_slip_apart_matches_its_definition(a, b):
+    epoch = dt.date(1970, 1, 1).toordinal()
+    x, y = np.array([float(a.toordinal() - epoch)]), np.array([float(b.toordinal() - epoch)])
+    da, db = a.strftime("%Y%m%d"), b.strftime("%Y%m%d")
+    differ = [i for i in range(8) if da[i] != db[i]]
+    crossed = (
+        len(differ) == 2
+        and differ[1] == differ[0] + 1
+        and (da[differ[0]], da[differ[1]]) == (db[differ[1]], db[differ[0]])
+    )
+    swapped = a.year == b.year and a.month == b.day and a.day == b.month
+    assert bool(one_slip_apart(x, y)[0]) == (len(differ) == 1 or crossed or swapped)
+    assert one_slip_apart(x, y)[0] == one_slip_apart(y, x)[0]
+
+
 @given(st.integers(0, 2), st.integers(0, 2))
 def test_sex_symmetric_and_missing_neutral(a, b):
     x, y = np.array([a], np.int8), np.array([b], np.int8)
@@ -219,7 +266,7 @@ def test_a_first_of_january_with_no_word_on_estimation_stands_for_its_year() -> 
 
     assert level(("2004-01-01", True), ("2004-01-01", True)) == 3  # consistent, no more
     assert level(("2004-01-01", True), ("2004-09-25", False)) == 3
-    assert level(("2004-01-01", False), ("2004-01-01", False)) == 4  # a real date: twins
+    assert level(("2004-01-01", False), ("2004-01-01", False)) == 5  # a real date: twins
 
 
 @given(st.one_of(st.just(np.nan), dates), st.one_of(st.just(np.nan), dates))
