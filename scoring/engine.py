@@ -114,7 +114,8 @@ def child_identity_agrees(levels: np.ndarray) -> np.ndarray:
     brothers and sisters, and the model's independence assumption lets it pile up.
     A wrong `likely` can hand a child to the wrong adult, so a pair whose given name
     differs or is only loosely similar, whose ages are over a year apart or whose sex
-    differs stays `possible` for a person to judge, however high its score.
+    differs stays `possible` for a person to judge, however high its score. (Unless
+    the data holds no relatives at all: `MatchModel.relatives_seen`.)
     """
     given, birth, sex = levels[:, 0], levels[:, 2], levels[:, 3]
     birth_close = (birth < 0) | (birth >= 2)  # missing, or within a year
@@ -694,7 +695,7 @@ class Matcher:
             decided = np.minimum(scores, free)
             scores = np.maximum(scores, np.minimum(free, self.thresholds.possible))
         pairwise_bits = scored.prior_bits + scored.weights.sum(axis=1) + scored.relatives + taken
-        identity = child_identity_agrees(comparison.levels)
+        identity = child_identity_agrees(comparison.levels) | (not self.model.relatives_seen)
         proposable = self.cases.proposable[cands.case_rows]
         scores = np.where(proposable, scores, -1.0)
         # one child registered twice shares one score (`_same_child`): the registration
@@ -771,7 +772,11 @@ class Matcher:
             float(scored.relatives[0]),
         )
         likelihood = self.thresholds.likelihood(score) or "below possible"
-        if likelihood == "likely" and not child_identity_agrees(comparison.levels)[0]:
+        if (
+            likelihood == "likely"
+            and self.model.relatives_seen
+            and not child_identity_agrees(comparison.levels)[0]
+        ):
             likelihood = "possible"
         return ScoredMatch(
             trace_id=str(trace.get("trace_id")),

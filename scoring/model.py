@@ -63,6 +63,11 @@ MAX_RELATIVES = 0.2
 # How many relatives' worth of chance agreement (u) the relatives' birth levels start
 # from: the pairs the EM takes for relatives add theirs (`fit`).
 RELATIVE_PRIOR_PAIRS = 50.0
+# The share of relatives below which the EM found none among the candidates (its
+# floor is 1e-4; children's data sets hold 2-4%): see `MatchModel.relatives_seen`.
+RELATIVES_SEEN = 0.001
+# ... and the traces a fit must have seen to say so: fewer may simply have met none.
+RELATIVES_ABSENT_AFTER = 1000
 TF_CLIP_BITS = 4.0
 # The most a rare town or region adds to its agreement's weight: a village shared by
 # chance is rare, but places are written loosely (a district for the town, the camp
@@ -243,6 +248,22 @@ class MatchModel:
     @property
     def version(self) -> str:
         return self.name
+
+    @property
+    def relatives_seen(self) -> bool:
+        """Whether the data shows relatives among a trace's other candidates.
+
+        Brothers, sisters and cousins share the family's evidence, so a pair whose
+        child's own identity conflicts is never called `likely` however strong that
+        evidence (`engine.child_identity_agrees`). Where the EM finds no relatives at
+        all (a register of adults, such as FEBRL's, whose other candidates are
+        strangers) the guard has nothing to guard against and the probability
+        decides alone. Children separated in a crisis always have some: 2-4% of the
+        other candidates on every generated data set, well above this bound. A model
+        fitted on few traces (or none) keeps the guard: they may simply have met none.
+        """
+        enough = self.fitted_on.get("traces", 0) >= RELATIVES_ABSENT_AFTER
+        return self.share_relatives >= RELATIVES_SEEN or not enough
 
     # --- estimation -------------------------------------------------------------
 

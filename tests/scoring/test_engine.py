@@ -70,3 +70,34 @@ def test_two_registrations_are_one_child_only_if_every_given_word_is_found() -> 
     a = np.arange(0, 2 * len(pairs), 2)
     found = _every_given_word_found(matcher.similarity, matcher.cases, a, a + 1)
     assert found.tolist() == [expected for _, _, expected in pairs]
+
+
+def test_the_identity_rule_guards_only_where_the_data_holds_relatives() -> None:
+    """A sister shares the family's evidence, so where the EM finds relatives among the
+    candidates a different given name keeps a strong pair `possible`; in a register
+    with none (FEBRL's adults: the EM's share of relatives at its floor) the
+    probability decides alone."""
+    from scoring.model import MatchModel
+
+    record = dict(
+        family_name="Kovalenko",
+        sex="female",
+        date_of_birth="2014-03-02",
+        father_name="Petro Kovalenko",
+        mother_name="Olena Kovalenko",
+        place_of_origin="Ukraine > Kharkiv Oblast > Kharkiv",
+    )
+    anna = case(case_id="C-1", given_name="Anna", **record)
+    oksana = dict(trace_id="T-1", given_name="Oksana", inquiry_date="2024-04-01", **record)
+    verdicts = {}
+    for share in (0.02, 1e-4):
+        model = MatchModel(share_relatives=share, prior=0.3, fitted_on={"traces": 2500})
+        model.m[0] = model.s[0].copy()  # the given name says nothing either way
+        scored = Matcher([anna], model=model, index=False).score_pair(oksana, anna)
+        assert scored.score >= 0.95
+        assert scored.evidence[1]["feature"] == "given_name" and scored.evidence[1]["level"] == 0
+        verdicts[model.relatives_seen] = scored.likelihood
+    assert verdicts == {True: "possible", False: "likely"}
+    # a model fitted on a few traces may simply have met no relatives: it keeps the guard
+    few = MatchModel(share_relatives=1e-4, prior=0.3, fitted_on={"traces": 40})
+    assert few.relatives_seen
