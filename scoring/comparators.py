@@ -341,26 +341,42 @@ class TokenSimilarity:
             a, b, PAD, self._opening, self._grams, self._length, SHORTENED, self._own_key
         )
 
-    def distinct_names_differ(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def distinct_names_differ(
+        self,
+        a: np.ndarray,
+        b: np.ndarray,
+        all_a: np.ndarray | None = None,
+        all_b: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Per row of two token matrices: whether a name of one and a name of the other
         are different names of one set of `distinct_name` (Hassan, Hussein) and no
-        such name is on both sides (Hassan Hussein is still Hussein)."""
+        such name is on both sides (Hassan Hussein is still Hussein).
+
+        `all_a` and `all_b`, where given, are each side's whole names: where every
+        listed name of each side's given name is found, as its own name, among the
+        other side's names, the fields were swapped and nothing differs. Mahmoud |
+        Mohamed Liban is Mohamed Liban | Mahmoud, though their given names are Mahmoud
+        and Mohamed; Cali Xuseen Ismaciil is not Hassan | Hussein Ismail, whose
+        Hassan is nowhere in his (Xuseen, his father's name, is in both).
+        """
         self._refresh()
         out = np.zeros(len(a), dtype=bool)
-        all_a = np.where(a != PAD, self._distinct[np.maximum(a, 0)], -1)
-        all_b = np.where(b != PAD, self._distinct[np.maximum(b, 0)], -1)
+        codes_a, codes_b = self._distinct_codes(a), self._distinct_codes(b)
         # the few rows with a listed name on both sides (most names are in no set)
-        rows = np.flatnonzero((all_a >= 0).any(axis=1) & (all_b >= 0).any(axis=1))
+        rows = np.flatnonzero((codes_a >= 0).any(axis=1) & (codes_b >= 0).any(axis=1))
         if not len(rows):
             return out
-        codes_a, codes_b = all_a[rows][:, :, None], all_b[rows][:, None, :]
-        one_set = (
-            (codes_a >= 0) & (codes_b >= 0) & (codes_a // DISTINCT_SET == codes_b // DISTINCT_SET)
-        )
-        differ = (one_set & (codes_a != codes_b)).any(axis=(1, 2))
-        shared = (one_set & (codes_a == codes_b)).any(axis=(1, 2))
-        out[rows] = differ & ~shared
+        codes_a, codes_b = codes_a[rows], codes_b[rows]
+        differ = _one_set(codes_a, codes_b, same=False) & ~_one_set(codes_a, codes_b, same=True)
+        if all_a is not None and all_b is not None:
+            whole_a, whole_b = self._distinct_codes(all_a[rows]), self._distinct_codes(all_b[rows])
+            differ &= ~(_each_found(codes_a, whole_b) & _each_found(codes_b, whole_a))
+        out[rows] = differ
         return out
+
+    def _distinct_codes(self, tokens: np.ndarray) -> np.ndarray:
+        """Each token's set and group code in `distinct_name` (-1 none, or padding)."""
+        return np.where(tokens != PAD, self._distinct[np.maximum(tokens, 0)], -1)
 
     def reserve(self, pairs: int) -> None:
         """Make room for the similarities of about `pairs` token pairs (`PairCache.reserve`)."""
@@ -681,6 +697,20 @@ def _any_equal(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _has(a: np.ndarray) -> np.ndarray:
     return (a != PAD).any(axis=1)
+
+
+def _one_set(codes_a: np.ndarray, codes_b: np.ndarray, same: bool) -> np.ndarray:
+    """Per row: whether a code of `codes_a` and one of `codes_b` are of one set of
+    distinct names, in the same group (`same`) or in different ones."""
+    a, b = codes_a[:, :, None], codes_b[:, None, :]
+    one_set = (a >= 0) & (b >= 0) & (a // DISTINCT_SET == b // DISTINCT_SET)
+    return (one_set & ((a == b) if same else (a != b))).any(axis=(1, 2))
+
+
+def _each_found(codes: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """Per row: whether every listed name of `codes` is of a group found in `other`."""
+    found = ((codes[:, :, None] == other[:, None, :]) & (other[:, None, :] >= 0)).any(axis=2)
+    return ((codes < 0) | found).all(axis=1)
 
 
 @dataclass(frozen=True)

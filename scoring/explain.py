@@ -78,7 +78,12 @@ def side_values(record: Record, is_case: bool) -> dict[str, str]:
 
 _FEATURES = tuple((i, f.name, f.label, f.levels) for i, f in enumerate(FEATURES))
 # features left uncompared on purpose though both sides hold a value: what to say
-_NOT_COMPARED = {"record_dates": "not compared: a date of separation says more"}
+_NOT_COMPARED = {
+    "record_dates": "not compared: a date of separation says more",
+    # `features._no_family_name`, `features._family_names_from_the_chain`
+    "family_name": "neutral: the case has no family name of its own, or each record "
+    "took it from the other's father's names",
+}
 
 
 def _unknown(name: str, trace_value: str, case_value: str) -> str:

@@ -244,7 +244,9 @@ def _compare_given(
     stand in for a given name: "al-Najjar Mohammed" (everything in the given-name
     field) would agree with his sister Rana al-Najjar on "al-Najjar". Her given name,
     sought among his names, does not agree, and that is the truth about the pair.
-    Where one side has no given name, the other way round decides alone.
+    Where the case has no given name, the first way round decides alone; where the
+    trace has none, the given name is unknown (a Rohingya child's one name written as
+    the family name still agrees there, as a family name).
     """
     t_nick, c_nick = traces.nick[t], cases.nick[c]
     forward = compare_name_part(sim, traces.given[t], t_nick, cases.names[c], c_nick)
@@ -258,7 +260,10 @@ def _compare_given(
     conflict = _given_names_conflict(sim, traces, cases, t, c, levels)
     # Hassan is not Hussein, however alike the spellings (`distinct_name`)
     agree = np.flatnonzero(levels >= 1)
-    conflict[agree] |= sim.distinct_names_differ(traces.given[t[agree]], cases.given[c[agree]])
+    ta, ca = t[agree], c[agree]
+    conflict[agree] |= sim.distinct_names_differ(
+        traces.given[ta], cases.given[ca], traces.names[ta], cases.names[ca]
+    )
     levels = np.where(conflict, 0, levels)
     script = np.flatnonzero((levels == 2) | (levels == 4))
     levels[script[_long_vowels_differ(sim, traces, cases, t[script], c[script])]] = 1
@@ -272,7 +277,11 @@ def _compare_given(
     # (not names told apart on purpose: Hassan and Hussein, one skeleton)
     differ = np.flatnonzero((levels == 0) & ~conflict)
     short = differ[sim.short_forms(traces.own_given[t[differ]], cases.own_given[c[differ]])]
-    levels[short[~sim.distinct_names_differ(traces.given[t[short]], cases.given[c[short]])]] = 1
+    ts, cs = t[short], c[short]
+    told_apart = sim.distinct_names_differ(
+        traces.given[ts], cases.given[cs], traces.names[ts], cases.names[cs]
+    )
+    levels[short[~told_apart]] = 1
     exact = np.where((levels == forward.levels)[:, None], forward.exact_token, PAD)
     return NameLevels(levels.astype(np.int8), exact)
 
