@@ -518,6 +518,41 @@ def _no_family_name(
     return out
 
 
+def _family_names_from_the_chain(
+    sim: TokenSimilarity, traces: Encoded, cases: Encoded, t: np.ndarray, c: np.ndarray
+) -> np.ndarray:
+    """Pairs whose family names differ only because each record took its family name
+    from another link of the father's chain.
+
+    A Somali, Arab, Ethiopian or Eritrean child carries the father's and grandfather's
+    given names: Ameena Ismail and Ameena Mohamed, daughter of Ismael Mohamed Tahir,
+    are one girl written from two links. Where both records name the father and each
+    record's family name is found, word for word, in the *other* record's father's
+    name (a stranger's family name lies in the trace's own chain by chance far more
+    often: Mohamed, Ahmed), the family names neither agree nor differ: neutral. The
+    fathers' names are weighed as fathers, and the child's own features still tell a
+    brother, who shares the chain, from the child.
+    """
+    out = np.zeros(len(t), dtype=bool)
+    t_family, c_family = traces.family[t], cases.family[c]
+    t_father, c_father = traces.father[t], cases.father[c]
+    rows = np.flatnonzero(
+        (t_family != PAD).any(axis=1)
+        & (c_family != PAD).any(axis=1)
+        & (t_father != PAD).any(axis=1)
+        & (c_father != PAD).any(axis=1)
+    )
+    if not len(rows):
+        return out
+    found = np.ones(len(rows), dtype=bool)
+    for family, father in ((t_family[rows], c_father[rows]), (c_family[rows], t_father[rows])):
+        jw, same_key = sim.compare(family, father)
+        in_chain = ((jw >= 0.90) | same_key).any(axis=2)
+        found &= ((family == PAD) | in_chain).all(axis=1)
+    out[rows] = found
+    return out
+
+
 def _unexplained(sim: TokenSimilarity, part: np.ndarray, names: np.ndarray) -> np.ndarray:
     """Per token of `part` (P, K): a word of the given name that none of the other
     record's names resembles."""
@@ -769,6 +804,9 @@ def compare_family(
     )
     levels[repeated, 8] = NULL
     levels[:, 11] = compare_masks(traces.background[t], cases.background[c])
+    chain = np.flatnonzero(levels[:, 1] == 0)
+    chain = chain[_family_names_from_the_chain(sim, traces, cases, t[chain], c[chain])]
+    levels[chain, 1] = NULL
     return Comparison(
         levels,
         child.given_token,

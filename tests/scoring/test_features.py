@@ -629,3 +629,27 @@ def test_in_the_arabic_script_a_long_vowel_one_name_writes_tells_two_names() -> 
     # a host country's reading of Latin letters (French ou as u) must not bypass the
     # vowels: Mahmoud is no محمد
     assert _levels(trace(given_name="Mahmoud"), case(given_name="محمد"))["given_name"] <= 1
+
+
+def test_family_names_from_two_links_of_the_fathers_chain_are_neutral() -> None:
+    """Ameena Ismail and Ameena Mohamed, daughter of Ismael Mohamed Tahir: each record
+    took its family name from another link of her father's chain (each found in the
+    other record's father's name). Neither agreement nor disagreement; a family name
+    found only in the trace's own chain (a stranger's Mohamed) still differs."""
+    sought = trace(
+        given_name="Ameena", family_name="Ismail", father_name="Ismaciil Maxammed Daahir"
+    )
+    same = _levels(
+        sought,
+        case(given_name="Ameena", family_name="Mohamed", father_name="Ismael Mohamed Tahir"),
+    )
+    assert same["family_name"] == NULL
+    assert same["father"] >= 2
+    stranger = _levels(
+        sought,
+        case(given_name="Ameena", family_name="Mohamed", father_name="Abdi Hassan Nur"),
+    )
+    assert stranger["family_name"] == 0
+    unnamed_father = _levels(sought, case(given_name="Ameena", family_name="Mohamed"))
+    assert unnamed_father["family_name"] == 0
+
