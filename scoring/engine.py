@@ -22,7 +22,7 @@ from matching.candidates import (
     VectorBlocker,
     generate,
 )
-from matching.encode import PAD, Encoded, Encoder
+from matching.encode import PAD, Encoded, Encoder, Vocabulary
 from scoring.comparators import NULL, TokenSimilarity, compare_name_part
 from scoring.explain import explain, side_values
 from scoring.features import (
@@ -87,18 +87,25 @@ TOKEN_COLUMNS = (
 
 
 def case_term_frequencies(
-    cases: Encoded, size: int, key_of: list[int], live: np.ndarray | None = None
+    cases: Encoded,
+    size: int,
+    key_of: list[int],
+    live: np.ndarray | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> TermFrequencies:
     """Name frequencies among the cases (the `live` rows, default all): the children's
     names, and apart their parents' and caregivers'. The keys of tokens no case holds
-    (brought in by queries) are unknown."""
+    (brought in by queries) are unknown. With the `vocabulary`, a name is as common as
+    its commonest reading (`TermFrequencies`)."""
     rows = slice(None) if live is None else live
     parents = np.concatenate([cases.mother, cases.father, cases.other_adult], axis=1)[rows]
     known = np.zeros(size, dtype=bool)
     for column in TOKEN_COLUMNS:
         ids = getattr(cases, column)[rows].ravel()
         known[ids[(ids >= 0) & (ids < size)]] = True
-    tf = term_frequencies(cases.names[rows], size, key_of, parents, known=known)
+    tf = term_frequencies(
+        cases.names[rows], size, key_of, parents, known=known, vocabulary=vocabulary
+    )
     # places by level (a case counts once a place, whether origin or separation place):
     # the second level of a path is the region, the rest are towns (`compare_place`)
     for level, columns in ((2, slice(1, 2)), (3, slice(2, None))):
@@ -332,7 +339,7 @@ class Matcher:
             if len(self.cases) and index:
                 self.generators = [KeyBlocker(self.cases, vocabulary)]
             self.tf: TermFrequencies = case_term_frequencies(
-                self.cases, len(vocabulary), vocabulary.key_of
+                self.cases, len(vocabulary), vocabulary.key_of, vocabulary=vocabulary
             )
             if vectors is not None:
                 self.generators.append(vectors.result())
@@ -414,7 +421,9 @@ class Matcher:
     def _term_frequencies(self) -> TermFrequencies:
         vocabulary = self.encoder.vocabulary
         live = None if self.live.all() else self.live
-        return case_term_frequencies(self.cases, len(vocabulary), vocabulary.key_of, live)
+        return case_term_frequencies(
+            self.cases, len(vocabulary), vocabulary.key_of, live, vocabulary=vocabulary
+        )
 
     # --- fitting ----------------------------------------------------------------
 

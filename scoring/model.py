@@ -32,13 +32,18 @@ refuses to load when its features differ from the code's.
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from matching.normalize import skeletons
 from scoring.features import FEATURE_INDEX, FEATURES, Comparison
+
+if TYPE_CHECKING:
+    from matching.encode import Vocabulary
 
 MODEL_NAME = "fs-1to1-v2"
 # What a true match looks like on the child's own features before any data: an
@@ -88,6 +93,11 @@ class TermFrequencies:
     share of cases bearing the name in any spelling: the key's share, not one
     spelling's. A spelling that only the trace uses would otherwise count as unheard
     of, and weigh as the rarest name there is.
+
+    With the `vocabulary`, a word read another way is as common as its commonest
+    reading (`matching.normalize.skeletons`): Somali Cabdullaahi (KBDLH) agrees with
+    Abdullahi as Abdullahi (ABDLH), and the share of its own key, which only the
+    Somali spelling holds, made a common name the rarest (+2 bits and more).
     """
 
     def __init__(
@@ -96,10 +106,14 @@ class TermFrequencies:
         key_of: list[int] | None = None,
         parents: TermFrequencies | None = None,
         places: dict[int, TermFrequencies] | None = None,
+        vocabulary: Vocabulary | None = None,
     ) -> None:
         self.share = share
         self._key_list = key_of  # the vocabulary's own list: it grows with queries
         self._keys = np.empty(0, dtype=np.int64)
+        self._vocabulary = vocabulary
+        self._read = np.empty(0, dtype=np.float64)  # per token: its readings' best share
+        self._reading = threading.Lock()
         # the same over the names of the cases' parents and caregivers: a mother named
         # Fatima agrees with many more strangers' mothers than one named Kaltouma
         self.parents = parents
@@ -136,10 +150,39 @@ class TermFrequencies:
         out = np.full(tokens.shape, np.nan, dtype=np.float64)
         known = (keys >= 0) & (keys < len(self.share))
         out[known] = self.share[keys[known]]
+        if self._vocabulary is not None:
+            read = self._read_shares()
+            ids = np.where(tokens >= 0, tokens, -1).astype(np.int64)
+            held = (ids >= 0) & (ids < len(read))
+            out[held] = np.fmax(out[held], read[ids[held]])
         if out.ndim == 1:
             return out
         rarest = np.where(np.isnan(out), np.inf, out).min(axis=1)
         return np.where(np.isinf(rarest), np.nan, rarest)
+
+    def _read_shares(self) -> np.ndarray:
+        """Per token id: the largest share among the keys of its other readings (NaN for
+        none), worked out once a token as the vocabulary grows. Under a lock: a share
+        must never depend on which thread asked first."""
+        assert self._vocabulary is not None
+        strings, get = self._vocabulary.strings, self._vocabulary.get
+        with self._reading:
+            done, n = len(self._read), len(strings)
+            if done < n:
+                size = len(self.share)
+                new = np.full(n - done, np.nan)
+                for offset, token in enumerate(strings[done:n]):
+                    if not token.islower():  # a key, a number, a place's code
+                        continue
+                    keys = skeletons(token)
+                    if len(keys) < 2:  # its own key alone, which `share` holds
+                        continue
+                    ids = [j for j in map(get, keys) if j is not None and j < size]
+                    shares = self.share[ids]
+                    if len(shares) and not np.isnan(shares).all():
+                        new[offset] = np.nanmax(shares)
+                self._read = np.concatenate([self._read, new])
+            return self._read
 
 
 def term_frequencies(
@@ -148,6 +191,7 @@ def term_frequencies(
     key_of: list[int] | None = None,
     parents: np.ndarray | None = None,
     known: np.ndarray | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> TermFrequencies:
     """Count each key (each token without `key_of`) once per case over the cases'
     name-token arrays; `parents` (the parents' and caregiver's name tokens, one row a
@@ -160,7 +204,9 @@ def term_frequencies(
     """
     family = None
     if parents is not None:
-        family = term_frequencies(parents, vocabulary_size, key_of, known=known)
+        family = term_frequencies(
+            parents, vocabulary_size, key_of, known=known, vocabulary=vocabulary
+        )
     ids = np.where(names >= 0, names, -1).astype(np.int64)
     table = None if key_of is None else np.asarray(key_of[:vocabulary_size], dtype=np.int64)
     if table is not None:
@@ -178,7 +224,7 @@ def term_frequencies(
         held = np.zeros(vocabulary_size, dtype=bool)
         held[keys[keys < vocabulary_size]] = True
         share[~held] = np.nan
-    return TermFrequencies(share, key_of, family)
+    return TermFrequencies(share, key_of, family, vocabulary=vocabulary)
 
 
 def _favour_top(levels: int) -> np.ndarray:

@@ -241,7 +241,7 @@ def _read_parts(
     matcher.generators = generators
     live = None if matcher.live.all() else matcher.live
     matcher.tf = case_term_frequencies(
-        matcher.cases, int(manifest["tf_size"]), vocabulary.key_of, live
+        matcher.cases, int(manifest["tf_size"]), vocabulary.key_of, live, vocabulary=vocabulary
     )
     matcher.fitted = True
     return matcher

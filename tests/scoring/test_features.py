@@ -653,3 +653,20 @@ def test_family_names_from_two_links_of_the_fathers_chain_are_neutral() -> None:
     unnamed_father = _levels(sought, case(given_name="Ameena", family_name="Mohamed"))
     assert unnamed_father["family_name"] == 0
 
+
+def test_a_name_read_another_way_is_as_common_as_its_reading() -> None:
+    """Somali Cabdullaahi is Abdullahi (the C a Somali ayn): agreeing, it weighs as the
+    20 Abdullahis do, not as the one case spelled the Somali way. Without the
+    vocabulary its own key (KBDLH) alone counts."""
+    encoder = Encoder()
+    names = ["Abdullahi"] * 20 + ["Cabdullaahi"] + [f"Child{i}" for i in range(19)]
+    cases = encoder.encode("cases", [case(given_name=n) for n in names])
+    traces = encoder.encode("traces", [trace(given_name="Cabdullaahi")])
+    vocabulary = encoder.vocabulary
+    sim = TokenSimilarity(vocabulary.strings, vocabulary.key_of)
+    comparison = compare_pairs(sim, traces, cases, np.zeros(1, np.int64), np.zeros(1, np.int64))
+    assert comparison.levels[0, 0] == 4
+    read = case_term_frequencies(cases, len(vocabulary), vocabulary.key_of, vocabulary=vocabulary)
+    plain = case_term_frequencies(cases, len(vocabulary), vocabulary.key_of)
+    assert read.of(comparison.given_token).tolist() == [20 / len(names)]
+    assert plain.of(comparison.given_token).tolist() == [1 / len(names)]
