@@ -196,10 +196,26 @@ def _parent_levels(
     who differs: Andriy Polishchuk caring for his nephew, whose father is Yurii, is
     not the father of the child Andriy Polishchuk is looking for.
     """
-    direct = person_levels(person_similarity(sim, sought, parent))
-    via_caregiver = person_levels(person_similarity(sim, sought, caregiver))
+    direct = _told_apart(sim, sought, parent, person_levels(person_similarity(sim, sought, parent)))
+    via_caregiver = _told_apart(
+        sim, sought, caregiver, person_levels(person_similarity(sim, sought, caregiver))
+    )
     via_caregiver = np.where((via_caregiver < 2) | (direct == 0), NULL, via_caregiver)
     return np.maximum(direct, via_caregiver)
+
+
+def _told_apart(
+    sim: TokenSimilarity, sought: np.ndarray, other: np.ndarray, levels: np.ndarray
+) -> np.ndarray:
+    """Person levels with a parent whose names hold two names told apart on purpose
+    (`distinct_names.csv`: Mohamed Ali against Mahmoud Ali, Hassan Omar against Hussein
+    Omar) no more than "partly similar": the same family name, another man."""
+    rows = np.flatnonzero(levels >= 2)
+    if len(rows):
+        apart = sim.distinct_names_differ(sought[rows], other[rows])
+        levels = levels.copy()
+        levels[rows[apart]] = 1
+    return levels
 
 
 def _agreeing_words(

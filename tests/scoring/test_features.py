@@ -670,3 +670,21 @@ def test_a_name_read_another_way_is_as_common_as_its_reading() -> None:
     plain = case_term_frequencies(cases, len(vocabulary), vocabulary.key_of)
     assert read.of(comparison.given_token).tolist() == [20 / len(names)]
     assert plain.of(comparison.given_token).tolist() == [1 / len(names)]
+
+
+def test_a_father_of_a_name_told_apart_is_another_man() -> None:
+    """Mohamed Ali and Mahmoud Ali share a skeleton and a family name, not a man: the
+    father is no more than partly similar. Mohamed Mahmoud (both names) is Mahmoud."""
+    child = dict(given_name="Amina", family_name="Ali")
+    other = _levels(
+        trace(father_name="Mohamed Ali", **child), case(father_name="Mahmoud Ali", **child)
+    )
+    assert other["father"] == 1
+    same = _levels(
+        trace(father_name="Mohamed Ali", **child), case(father_name="Mohammed Ali", **child)
+    )
+    assert same["father"] == 3
+    both = _levels(
+        trace(father_name="Mohamed Mahmoud", **child), case(father_name="Mahmoud", **child)
+    )
+    assert both["father"] >= 2
