@@ -535,7 +535,12 @@ class Matcher:
         )
         check = np.flatnonzero(given_agrees & ~born_same_day)
         given_agrees[check] = _every_given_word_found(self.similarity, cases, ca[check], cb[check])
-        merge = alike & given_agrees
+        # ... nor children of another mother or father: two registrations that name
+        # different parents (Helen, daughter of Natnael and Wintta; Helen, daughter of
+        # Natnael and Mekdes) are half-sisters or namesakes as often as one child, and
+        # a wrong merge spares each the other's competition
+        parents = levels[:, [FEATURE_INDEX["mother"], FEATURE_INDEX["father"]]]
+        merge = alike & given_agrees & ~(parents == 0).any(axis=1)
         same[b[merge]] = a[merge]
         return same
 

@@ -101,3 +101,30 @@ def test_the_identity_rule_guards_only_where_the_data_holds_relatives() -> None:
     # a model fitted on a few traces may simply have met no relatives: it keeps the guard
     few = MatchModel(share_relatives=1e-4, prior=0.3, fitted_on={"traces": 40})
     assert few.relatives_seen
+
+
+def test_two_registrations_naming_different_mothers_are_not_one_child() -> None:
+    """Helen, daughter of Natnael and Wintta, and Helen, daughter of Natnael and Mekdes,
+    agree on everything else: half-sisters or namesakes as often as one child, so the
+    same-child grouping keeps them apart; the same Helen registered twice is grouped."""
+    from scoring.model import MatchModel
+
+    record = dict(
+        given_name="Helen",
+        family_name="Natnael Dawit",
+        sex="female",
+        date_of_birth="2015-12-29",
+        father_name="Natnael Dawit",
+        place_of_origin="Eritrea > Gash-Barka > Barentu",
+    )
+    matcher = Matcher(
+        [
+            case(case_id="C-1", mother_name="Wintta", **record),
+            case(case_id="C-2", mother_name="Mekdes", **record),
+            case(case_id="C-3", mother_name="Wintta", **record),
+        ],
+        model=MatchModel(prior=0.9, share_relatives=1e-4),  # all three alike: above 0.99
+        index=False,
+    )
+    same = matcher._same_child(np.zeros(3, np.int64), np.arange(3), np.array([0.9, 0.8, 0.7]))
+    assert same.tolist() == [0, 1, 0]
