@@ -7,6 +7,7 @@ from factories import case
 
 from scoring.engine import Matcher, _both_ways, child_identity_agrees
 from scoring.features import FEATURES
+from scoring.model import MatchModel
 
 
 def test_two_registrations_of_one_child_agree_on_the_family_name_both_ways() -> None:
@@ -77,8 +78,6 @@ def test_the_identity_rule_guards_only_where_the_data_holds_relatives() -> None:
     candidates a different given name keeps a strong pair `possible`; in a register
     with none (FEBRL's adults: the EM's share of relatives at its floor) the
     probability decides alone."""
-    from scoring.model import MatchModel
-
     record = dict(
         family_name="Kovalenko",
         sex="female",
@@ -107,8 +106,6 @@ def test_two_registrations_naming_different_mothers_are_not_one_child() -> None:
     """Helen, daughter of Natnael and Wintta, and Helen, daughter of Natnael and Mekdes,
     agree on everything else: half-sisters or namesakes as often as one child, so the
     same-child grouping keeps them apart; the same Helen registered twice is grouped."""
-    from scoring.model import MatchModel
-
     record = dict(
         given_name="Helen",
         family_name="Natnael Dawit",
