@@ -564,9 +564,23 @@ def _family_names_from_the_chain(
     for family, father in ((t_family[rows], c_father[rows]), (c_family[rows], t_father[rows])):
         jw, same_key = sim.compare(family, father)
         in_chain = ((jw >= 0.90) | same_key).any(axis=2)
-        found &= ((family == PAD) | in_chain).all(axis=1)
+        found &= ((family == PAD) | in_chain | _join_of_two_found(sim, family, in_chain)).all(
+            axis=1
+        )
     out[rows] = found
     return out
+
+
+def _join_of_two_found(sim: TokenSimilarity, tokens: np.ndarray, found: np.ndarray) -> np.ndarray:
+    """Per token of `tokens` (P, K): whether it is as long as two other tokens of its
+    row that were `found`, together: the join of two words (`matching.encode`'s
+    "maxamedliibaan" beside "maxamed" and "liibaan"), found where its words are,
+    though a join spelled one way seldom meets the other spelling's join."""
+    lengths = sim.lengths(tokens)
+    width = tokens.shape[1]
+    parts = found[:, :, None] & found[:, None, :] & ~np.eye(width, dtype=bool)
+    sums = np.where(parts, lengths[:, :, None] + lengths[:, None, :], -1)
+    return (sums[:, None, :, :] == lengths[:, :, None, None]).any(axis=(2, 3)) & (tokens != PAD)
 
 
 def _unexplained(sim: TokenSimilarity, part: np.ndarray, names: np.ndarray) -> np.ndarray:

@@ -652,6 +652,14 @@ def test_family_names_from_two_links_of_the_fathers_chain_are_neutral() -> None:
     assert stranger["family_name"] == 0
     unnamed_father = _levels(sought, case(given_name="Ameena", family_name="Mohamed"))
     assert unnamed_father["family_name"] == 0
+    # a family name of two words is found word by word (its join, "maxamedliibaan",
+    # meets no join of the other spelling): Nimco Maxamed Liibaan, daughter of Cabdi
+    # Maxamed Liibaan, is Nimo Abdi, daughter of Abdi Mohamed Liban
+    two_words = _levels(
+        trace(given_name="Nimco", family_name="Maxamed Liibaan", father_name="Cabdi Maxamed"),
+        case(given_name="Nimco", family_name="Cabdi", father_name="Abdi Mohamed Liban"),
+    )
+    assert two_words["family_name"] == NULL
 
 
 def test_a_name_read_another_way_is_as_common_as_its_reading() -> None:
