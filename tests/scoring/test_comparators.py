@@ -199,12 +199,38 @@ def test_a_date_of_birth_written_with_one_slip_is_its_own_level() -> None:
     assert level("2012-11-09", "2012-12-09", exact=False) != 4  # estimates
 
 
-@settings(max_examples=100, deadline=None)
+def _slipped(a: dt.date, how: str, at: int, digit: int, other: dt.date) -> dt.date:
+    """`a` written with one slip of the kind `how` (where that is a real date), else
+    `other`: random pairs of dates are almost never a slip apart."""
+    text = a.strftime("%Y%m%d")
+    if how == "digit":
+        text = text[:at] + str(digit) + text[at + 1 :]
+    elif how == "neighbours" and at < 7:
+        text = text[:at] + text[at + 1] + text[at] + text[at + 2 :]
+    elif how == "day and month":
+        text = text[:4] + text[6:] + text[4:6]
+    else:
+        return other
+    try:
+        slipped = dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        return other
+    return slipped if 1900 <= slipped.year <= 2099 else other
+
+
+years = st.dates(dt.date(1900, 1, 1), dt.date(2099, 12, 31))
+
+
+@settings(max_examples=300, deadline=None)
 @given(
-    st.dates(dt.date(1900, 1, 1), dt.date(2099, 12, 31)),
-    st.dates(dt.date(1900, 1, 1), dt.date(2099, 12, 31)),
+    years,
+    st.sampled_from(["digit", "neighbours", "day and month", "any"]),
+    st.integers(0, 7),
+    st.integers(0, 9),
+    years,
 )
-def test_one_slip_apart_matches_its_definition(a, b):
+def test_one_slip_apart_matches_its_definition(a, how, at, digit, other):
+    b = _slipped(a, how, at, digit, other)
     epoch = dt.date(1970, 1, 1).toordinal()
     x, y = np.array([float(a.toordinal() - epoch)]), np.array([float(b.toordinal() - epoch)])
     da, db = a.strftime("%Y%m%d"), b.strftime("%Y%m%d")
