@@ -60,6 +60,9 @@ def test_two_registrations_are_one_child_only_if_every_given_word_is_found() -> 
         (("Mohamed Ali", None), ("Ali", "Mohamed"), True),  # the words written elsewhere
         (("Sonya", "Kovalenko", "Sofiia"), ("Sofiia", "Kovalenko"), True),  # an alias
         (("Grâce Mavinga Bashige", None), ("Grââce", "Mavina Bashyge"), True),
+        # as many words: each side's found in the other's, a nickname form counting
+        (("Mohd Mohamad", "Rezaei"), ("Mohammad Shafigh", "Rezaei"), False),
+        (("Sonya Maria", "Kovalenko"), ("Sofiia Maria", "Kovalenko"), True),
     ]
     records = []
     for first, second, _ in pairs:
