@@ -135,6 +135,9 @@ _AR_VOWEL_LETTERS = "اأإآىةهي" + "ی"
 # a consonant (a vowel letter follows it) و is the vowel: رویا Roya, پویا Pouya.
 _AR_WAW = re.compile(rf"(?<![{_AR_CHAR}])و|و(?=[{_AR_VOWEL_LETTERS}])(?![يی][اأإآىةه])")
 _AR_YA = re.compile(rf"(?<![{_AR_CHAR}])[يی]")
+# Sorani Kurdish writes every vowel that begins a word on a silent ئ (ئەحمەد Ehmed,
+# ئاسۆ Aso, ئیبراهیم Ibrahim); Arabic never begins a word with it.
+_AR_INITIAL_CARRIER = re.compile(rf"(?<![{_AR_CHAR}])ئ(?=[{_AR_CHAR}])")
 # A final ه after a consonant is the -eh/-ah of Fatemeh, Zohreh, Allah.
 _AR_Z_H = re.compile("(?<=[زظ])(?=[هح])")
 # Nor is س/ک/ت/د before ه the sh, kh, th, dh of ش خ ث ذ (Sohrab, Suhail, Dehqan),
@@ -149,6 +152,7 @@ def _arabic(text: str) -> str:
     text = _AR_S_H.sub("\u064e", text)
     text = _AR_WAW.sub("w", text)
     text = _AR_YA.sub("y", text)
+    text = _AR_INITIAL_CARRIER.sub("", text)  # after: its ی and و are vowels, Ibrahim, Umed
     text = _AR_FINAL_HA.sub("ah", text)
     return text.translate(_FA if _NOT_ARABIC.intersection(text) else _AR)
 

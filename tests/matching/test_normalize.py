@@ -158,6 +158,10 @@ FOLDS = [
     ("وليد", "wlid"),
     ("رضا", "rda"),  # Arabic: Rida
     ("علی رضا", "ali rza"),  # Persian (its ی): Reza
+    # Sorani Kurdish: a word's first vowel sits on a silent ئ, and ی و after it are vowels
+    ("ئەحمەد ئیبراهیم", "ehmed ibrahim"),
+    ("ئاسۆ ئومێد", "aso umed"),
+    ("سائد", "said"),  # inside a word ئ is Arabic's hamza, as before
     ("Sa'id", "said"),
     ("O’Brien", "obrien"),
     ("Jean-Baptiste  Mukendi", "jean baptiste mukendi"),
