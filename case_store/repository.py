@@ -152,12 +152,17 @@ def match_for_pair(session: Session, trace_id: str, case_id: str) -> PotentialMa
     )
 
 
-def latest_model(session: Session) -> str | None:
-    """The model JSON of the newest completed run, if any."""
+def latest_run_detail(session: Session) -> dict[str, Any]:
+    """What the newest completed run recorded (its model, thresholds, timing), or {}."""
     detail = session.scalar(
         select(MatchRun.detail)
         .where(MatchRun.state == "done")
         .order_by(MatchRun.id.desc())
         .limit(1)
     )
-    return (detail or {}).get("model")
+    return detail or {}
+
+
+def latest_model(session: Session) -> str | None:
+    """The model JSON of the newest completed run, if any."""
+    return latest_run_detail(session).get("model")

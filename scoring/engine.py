@@ -54,11 +54,29 @@ class Thresholds:
     traces with no true case fell from 0.5-0.8% to 0.3-0.4% on both generators at
     20,000 cases, for 3-5 points of `likely` recall (a wrong `likely` can hand a child
     to the wrong adult; a missed one is still proposed, as `possible`).
+
+    A deployment may choose another trade-off (`FTR_LIKELY_THRESHOLD` and its
+    siblings, `service.settings`); the README's table says what each setting cost
+    and gained on the generated data.
     """
 
     likely: float = 0.95
     possible: float = 0.001
     alone: float = 0.95
+
+    def __post_init__(self) -> None:
+        for name in ("likely", "possible", "alone"):
+            value = getattr(self, name)
+            if not 0.0 < value <= 1.0:
+                raise ValueError(f"the {name} threshold must be in (0, 1], not {value!r}")
+        if self.possible >= self.likely:
+            raise ValueError(
+                f"the possible threshold ({self.possible}) must be below the likely one "
+                f"({self.likely})"
+            )
+
+    def as_dict(self) -> dict[str, float]:
+        return {"likely": self.likely, "possible": self.possible, "alone": self.alone}
 
     def likelihood(self, score: float) -> str | None:
         if score >= self.likely:

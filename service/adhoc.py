@@ -28,7 +28,7 @@ from case_store import repository
 from case_store.fields import CASE_FIELDS
 from case_store.models import Case, MatchRun
 from scoring import snapshot
-from scoring.engine import Matcher, ScoredMatch
+from scoring.engine import Matcher, ScoredMatch, Thresholds
 from scoring.model import MatchModel, ModelMismatch
 from service import indexes
 from service.auth import Principal, readable, visible_agencies
@@ -59,9 +59,15 @@ class Query:
 class MatcherCache:
     """Matchers per (store change, visibility scope), least recently used evicted."""
 
-    def __init__(self, max_entries: int = 4, index_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        max_entries: int = 4,
+        index_dir: Path | None = None,
+        thresholds: Thresholds | None = None,
+    ) -> None:
         self.max_entries = max_entries
         self.index_dir = index_dir  # where `ftr rescore` persisted its indexes
+        self.thresholds = thresholds  # the configured ones, as `ftr rescore` labels with
         self._entries: OrderedDict[tuple[Any, ...], _Entry] = OrderedDict()
         self._build_lock = threading.Lock()
         self.builds = 0  # matchers built from the records
@@ -166,7 +172,7 @@ class MatcherCache:
             model = MatchModel.from_json(model_json) if model_json else None
         except ModelMismatch:  # stored by older code: fit afresh until the next re-score
             model = None
-        matcher = Matcher(cases, model=model)
+        matcher = Matcher(cases, model=model, thresholds=self.thresholds)
         if model is None and cases:
             # No re-score yet: fit on the stored traces (parameters only, nothing shown).
             matcher.fit(list(repository.iter_records(session, "traces")))
@@ -191,7 +197,7 @@ class MatcherCache:
         stored = indexes.stored_model(session)
         if stored is None:
             return None
-        matcher = snapshot.load_to_extend(self.index_dir, stored[1])
+        matcher = snapshot.load_to_extend(self.index_dir, stored[1], thresholds=self.thresholds)
         if matcher is None or indexes.bring_up_to_date(matcher, cases) is None:
             return None
         return matcher

@@ -21,9 +21,16 @@ log = logging.getLogger("ftr.rescore")
 class BackgroundRescorer:
     """Coalescing, single-flight re-scores of one store."""
 
-    def __init__(self, store: pipeline.Store, *, enabled: bool = True) -> None:
+    def __init__(
+        self,
+        store: pipeline.Store,
+        *,
+        enabled: bool = True,
+        thresholds: pipeline.Thresholds | None = None,
+    ) -> None:
         self.store = store
         self.enabled = enabled
+        self.thresholds = thresholds  # the configured ones (`Settings.thresholds`)
         self._lock = threading.Lock()
         self._running = False
         self._pending = False
@@ -56,7 +63,7 @@ class BackgroundRescorer:
                     if not self._work_waiting():
                         summary = None
                     else:
-                        summary = pipeline.rescore(self.store)
+                        summary = pipeline.rescore(self.store, thresholds=self.thresholds)
                     self.last_error = None
                     if summary is not None:
                         self.runs += 1

@@ -28,7 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from case_store.db import StoreError
 from case_store.io import FileFormatError, ImportRejected
 from service import indexes, pipeline
-from service.settings import Settings
+from service.settings import Settings, SettingsError, load_settings
 
 app = typer.Typer(
     help=(
@@ -103,7 +103,10 @@ def main_options(
     ] = None,
 ) -> None:
     """Options shared by every command."""
-    settings = Settings()
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        raise UserError(f"configuration: {exc}") from exc
     if db:
         settings = settings.model_copy(update={"database_url": db})
     ctx.obj = settings
@@ -220,7 +223,12 @@ def rescore(
     settings = _settings(ctx)
     folder = indexes.default_index_dir(settings.database_url, index_dir or settings.index_dir)
     store = _store(ctx)
-    options: dict[str, Any] = {"full": full, "index_dir": folder, "cluster": cluster}
+    options: dict[str, Any] = {
+        "full": full,
+        "index_dir": folder,
+        "cluster": cluster,
+        "thresholds": settings.thresholds,
+    }
     if _interactive():
         with Progress(
             TextColumn("{task.description}"),
@@ -246,6 +254,8 @@ def rescore(
         f"{summary.cases} cases, {summary.pairs_written} potential matches "
         f"({summary.likely} likely) in {summary.seconds:.1f} s; indexes {summary.index}"
     )
+    if summary.why_full:
+        err.print(f"full, not incremental: {summary.why_full}")
 
 
 @app.command()
@@ -314,7 +324,7 @@ def demo(
     for kind, path in (("cases", paths.cases), ("traces", paths.traces)):
         result = pipeline.import_file(store, kind, path)  # type: ignore[arg-type]
         out.print(f"imported {result.rows} {kind} from {path}")
-    summary = pipeline.rescore(store, full=True)
+    summary = pipeline.rescore(store, full=True, thresholds=_settings(ctx).thresholds)
     out.print(
         f"matched {summary.traces_scored} traces against {summary.cases} cases in "
         f"{summary.seconds:.1f} s: {summary.pairs_written} proposals, {summary.likely} likely"

@@ -122,7 +122,8 @@ class EmbeddedMatcher:
         `ftr.db.index/` beside an SQLite file) when it is for exactly these cases,
         this model and this code; otherwise they are built and, with `persist`,
         saved there for the next process. With no fitted model yet (no re-score
-        ran), one is fitted on the stored traces.
+        ran), one is fitted on the stored traces. Without `thresholds`, those the
+        newest re-score labelled its proposals with, so a query answers as they do.
         """
         with bulk_work():
             return cls._from_store(url, index_dir, persist, thresholds, budget)
@@ -144,6 +145,9 @@ class EmbeddedMatcher:
             with transaction(store.sessions) as session:
                 stored = indexes.stored_model(session)
                 model, model_json = stored if stored else (None, "")
+                if thresholds is None:
+                    recorded = repository.latest_run_detail(session).get("thresholds")
+                    thresholds = Thresholds(**recorded) if recorded else None
                 digest = indexes.cases_digest(session)
                 # the fitting set when no model is stored, and always each query's
                 # request mates (`match_many`)

@@ -23,7 +23,7 @@ from case_store import io as store_io
 from case_store.db import make_engine, session_factory, transaction, upgrade
 from case_store.models import Case, Trace
 from scoring import snapshot
-from scoring.engine import Matcher, ScoredMatch  # noqa: F401  (re-exported for the CLI)
+from scoring.engine import Matcher, ScoredMatch, Thresholds  # noqa: F401  (ScoredMatch: the CLI's)
 from scoring.model import MatchModel
 from service import distributed, indexes, rescoring
 from service.collector import bulk_work
@@ -74,6 +74,7 @@ class RescoreSummary:
     model: dict[str, Any] = field(default_factory=dict)
     index: str = "not persisted"  # matcher indexes: loaded, built, saved (issue #5)
     cluster: str | None = None  # where a distributed full run ran
+    why_full: str | None = None  # a full run nobody asked for: what made it one
 
 
 def rescore(
@@ -86,6 +87,7 @@ def rescore(
     persist: bool = True,
     cluster: ClusterSpec | None = None,
     chunk: int = MATCH_CHUNK,
+    thresholds: Thresholds | None = None,
 ) -> RescoreSummary:
     """Bring every stored potential match up to date.
 
@@ -102,9 +104,24 @@ def rescore(
     indexes are loaded from, and saved to, `index_dir` (default: beside an SQLite
     file) when `persist`. Full garbage collections are held off meanwhile
     (`service.collector`).
+
+    `thresholds` (default `Thresholds()`; the service passes the configured ones) are
+    recorded with the run. When they differ from the last run's, the run is a full
+    one: an incremental run would leave the traces it does not touch labelled under
+    the old thresholds.
     """
     with bulk_work():
-        return _rescore(store, full, progress, planned, index_dir, persist, cluster, chunk)
+        return _rescore(
+            store,
+            full,
+            progress,
+            planned,
+            index_dir,
+            persist,
+            cluster,
+            chunk,
+            thresholds or Thresholds(),
+        )
 
 
 def _rescore(
@@ -116,6 +133,7 @@ def _rescore(
     persist: bool,
     cluster: ClusterSpec | None,
     chunk: int,
+    thresholds: Thresholds,
 ) -> RescoreSummary:
     started = time.perf_counter()
     with transaction(store.sessions) as session:
@@ -127,18 +145,25 @@ def _rescore(
         # Rejected pairs whose records are unchanged since the rejection: never re-proposed.
         suppressed = decisions.suppressed_pairs(session)
         stored = None if full else indexes.stored_model(session)
+        last_thresholds = repository.latest_run_detail(session).get("thresholds")
         # a full run re-fits the model, and refines it with the officers' confirmations
         refit = full or stored is None or not has_matches
         confirmed = decisions.linked_records(session) if refit else []
         digest = indexes.cases_digest(session) if persist else ""
         proposed_with_changed = rescoring.traces_proposed_with(session, list(changed_cases))
         top_scores = rescoring.top_scores(session) if changed_cases and not full else {}
+    why_full = None
+    # runs before stop 21 recorded no thresholds: theirs were the defaults
+    recorded = last_thresholds or Thresholds().as_dict()
+    if not full and has_matches and recorded != thresholds.as_dict():
+        why_full = f"the thresholds changed since the last run (were {recorded})"
+        stored = None
     mode = "full" if full or stored is None or not has_matches else "incremental"
     if index_dir is None and persist:
         index_dir = indexes.default_index_dir(store.engine.url.render_as_string(False))
     index_note = "not persisted"
     if mode == "full":
-        matcher = Matcher(cases)
+        matcher = Matcher(cases, thresholds=thresholds)
         matcher.fit(traces)
         matcher.learn_from_confirmed(confirmed)
         to_score = traces
@@ -147,7 +172,13 @@ def _rescore(
         assert stored is not None
         model, model_json = stored
         indexed = indexes.matcher_for(
-            cases, digest, model, model_json, index_dir if persist else None, save=persist
+            cases,
+            digest,
+            model,
+            model_json,
+            index_dir if persist else None,
+            save=persist,
+            thresholds=thresholds,
         )
         matcher = indexed.matcher
         index_note = indexed.how
@@ -212,6 +243,7 @@ def _rescore(
             model={"prior": matcher.model.prior, **matcher.model.fitted_on},
             index=index_note,
             cluster=cluster.describe() if cluster is not None and mode == "full" else None,
+            why_full=why_full,
         )
         repository.finish_run(
             session,
@@ -223,6 +255,8 @@ def _rescore(
                 "model": model_json,
                 "index": index_note,
                 "cluster": summary.cluster,
+                "thresholds": thresholds.as_dict(),
+                **({"why_full": why_full} if why_full else {}),
             },
         )
         return summary

@@ -8,9 +8,14 @@ read from a module global, so tests build their own.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from scoring.engine import Thresholds
+
+_DEFAULT = Thresholds()
 
 DEFAULT_DATABASE_URL = "sqlite:///ftr.db"
 
@@ -44,6 +49,70 @@ class Settings(BaseSettings):
         "(off for bulk loads that end with `ftr rescore`).",
     )
 
+    # The decision thresholds (`scoring.engine.Thresholds`): a deployment's choice
+    # between `likely` precision and recall, documented with its measured effect in
+    # the README. A change applies to every proposal at the next re-score, which is
+    # then a full one (an incremental run would leave the others labelled the old way).
+    likely_threshold: float = Field(
+        _DEFAULT.likely,
+        gt=0,
+        le=1,
+        description="Probability among a trace's candidates at which a proposal is `likely`.",
+    )
+    alone_threshold: float = Field(
+        _DEFAULT.alone,
+        gt=0,
+        le=1,
+        description="The pair's own probability, before competition, that `likely` also needs.",
+    )
+    possible_threshold: float = Field(
+        _DEFAULT.possible,
+        gt=0,
+        lt=1,
+        description="Probability at which a candidate is proposed at all (`possible`).",
+    )
+
+    @model_validator(mode="after")
+    def _thresholds_in_order(self) -> Settings:
+        if self.possible_threshold >= self.likely_threshold:
+            raise ValueError(
+                f"FTR_POSSIBLE_THRESHOLD ({self.possible_threshold}) must be below "
+                f"FTR_LIKELY_THRESHOLD ({self.likely_threshold})"
+            )
+        return self
+
+    @property
+    def thresholds(self) -> Thresholds:
+        return Thresholds(
+            likely=self.likely_threshold,
+            possible=self.possible_threshold,
+            alone=self.alone_threshold,
+        )
+
     @property
     def is_development(self) -> bool:
         return self.environment.strip().lower() == "development"
+
+
+class SettingsError(ValueError):
+    """Configuration that cannot be used, each problem named by its variable."""
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """`Settings()` from the environment, its validation errors as one `SettingsError`
+    naming each `FTR_*` variable at fault and what it held (pydantic's own message
+    names the field and the Python location instead)."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            where = "_".join(str(part) for part in error["loc"]).upper()
+            message = str(error["msg"]).removeprefix("Value error, ")
+            if not where:  # a rule between settings, whose message names them
+                problems.append(message)
+                continue
+            given = error.get("input")
+            held = "" if isinstance(given, dict) else f" (given {given!r})"
+            problems.append(f"FTR_{where}: {message}{held}")
+        raise SettingsError("; ".join(problems)) from exc

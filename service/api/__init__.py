@@ -185,9 +185,12 @@ def create_app(settings: Settings, *, store: pipeline.Store | None = None) -> Fa
     services = Services(
         settings=settings,
         store=store,
-        rescorer=BackgroundRescorer(store, enabled=settings.rescore_on_change),
+        rescorer=BackgroundRescorer(
+            store, enabled=settings.rescore_on_change, thresholds=settings.thresholds
+        ),
         matchers=MatcherCache(
-            index_dir=indexes.default_index_dir(settings.database_url, settings.index_dir)
+            index_dir=indexes.default_index_dir(settings.database_url, settings.index_dir),
+            thresholds=settings.thresholds,
         ),
     )
     app = FastAPI(

@@ -15,7 +15,7 @@ from case_store.db import transaction
 from case_store.records import CaseRecord
 from case_store.repository import matches_for_trace
 from matching import persist
-from scoring.engine import Matcher
+from scoring.engine import Matcher, Thresholds
 from service import pipeline
 from service.embedded import EmbeddedMatcher, InvalidRecord
 
@@ -160,3 +160,25 @@ def test_save_and_load_in_memory(data, tmp_path):
     query = traces[0]
     assert loaded.match(query) == embedded.match(query)
     assert EmbeddedMatcher.load(tmp_path / "idx", cases[:119]) is None
+
+
+def test_from_store_labels_with_the_thresholds_of_the_stored_proposals(data, tmp_path):
+    paths, _, traces = data
+    url = f"sqlite:///{tmp_path / 'ftr.db'}"
+    store = pipeline.Store.open(url)
+    pipeline.import_file(store, "cases", paths.cases)
+    pipeline.import_file(store, "traces", paths.traces)
+    looser = Thresholds(likely=0.4, possible=0.05, alone=0.4)
+    pipeline.rescore(store, full=True, thresholds=looser)
+    embedded = EmbeddedMatcher.from_store(url)
+    assert embedded.matcher.thresholds == looser
+    with transaction(store.sessions) as session:
+        for t in traces[:25]:
+            stored = [
+                (m.case_id, m.rank, m.likelihood) for m in matches_for_trace(session, t["trace_id"])
+            ]
+            assert [(m.case_id, m.rank, m.likelihood) for m in embedded.match(t)] == stored
+    # asked for, other thresholds win
+    strict = EmbeddedMatcher.from_store(url, thresholds=Thresholds())
+    assert strict.matcher.thresholds == Thresholds()
+    store.engine.dispose()

@@ -244,3 +244,33 @@ def test_adhoc_queries_use_the_persisted_indexes_for_a_caller_who_sees_every_cas
     assert (fresh.loads, fresh.builds) == (1, 0)
     (entry,) = fresh._entries.values()
     assert "ADHOC-2" in entry.matcher.cases.row_of
+
+
+def test_adhoc_queries_label_by_the_configured_thresholds(template_db, tmp_path) -> None:
+    """The service's matchers use the deployment's thresholds, as `ftr rescore` does."""
+    world = build_world(
+        template_db, tmp_path, likely_threshold=0.3, alone_threshold=0.3, possible_threshold=0.2
+    )
+    try:
+        cases = world.client.get("/v1/cases?limit=40", headers=world.auth("admin")).json()
+        queries = [
+            {
+                "id": c["case_id"],
+                "limit": 5,
+                "threshold": 0.0,
+                "trace": {k: c[k] for k in ("given_name", "family_name", "sex", "date_of_birth")},
+            }
+            for c in cases["items"]
+        ]
+        answer = world.client.post(
+            "/v1/match", json={"queries": queries}, headers=world.auth("admin")
+        )
+        assert answer.status_code == 200, answer.text
+        matches = [m for r in answer.json()["results"] for m in r["matches"]]
+        assert matches and all(m["score"] >= 0.2 for m in matches)
+        assert all((m["likelihood"] == "likely") <= (m["score"] >= 0.3) for m in matches)
+        # under the default 0.95, few of these sparse queries would be likely
+        assert any(m["likelihood"] == "likely" and m["score"] < 0.95 for m in matches)
+    finally:
+        world.client.close()
+        world.store.engine.dispose()

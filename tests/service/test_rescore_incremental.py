@@ -4,6 +4,7 @@ that a failed run leaves the previous results and lets the next run finish the j
 from __future__ import annotations
 
 import csv
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ from benchmarks.synth import generate
 from case_store import repository
 from case_store.db import transaction
 from case_store.models import MatchRun, PotentialMatch
-from scoring.engine import Matcher
+from scoring.engine import Matcher, Thresholds
 from service import pipeline
 
 
@@ -276,3 +277,57 @@ def test_an_index_is_built_afresh_when_too_much_changed(data, scored, tmp_path):
     many = [dict(c, case_id=f"{c['case_id']}-copy") for c in cases[:40]]  # over a tenth
     pipeline.import_file(scored, "cases", write_records(tmp_path / "m.csv", many, "cases"))
     assert pipeline.rescore(scored).index == "built"
+
+
+def test_configured_thresholds_label_the_proposals_and_a_change_makes_the_run_full(
+    data, scored, tmp_path
+):
+    """A deployment's thresholds decide `likely` and `possible`; the run records them,
+    and the next run after they change relabels every trace, not only the changed."""
+    before = _proposals(scored)
+    likely_before = sum(lk == "likely" for rows in before.values() for *_, lk in rows)
+    assert pipeline.rescore(scored).mode == "incremental"  # nothing changed: same thresholds
+
+    looser = Thresholds(likely=0.6, possible=0.01, alone=0.6)
+    summary = pipeline.rescore(scored, thresholds=looser)
+    assert summary.mode == "full" and "thresholds changed" in (summary.why_full or "")
+    after = _proposals(scored)
+    rows = [row for found in after.values() for row in found]
+    assert all(score >= 0.01 for _, _, score, _ in rows)
+    assert all((lk == "likely") <= (score >= 0.6) for _, _, score, lk in rows)
+    assert sum(lk == "likely" for *_, lk in rows) > likely_before
+    with transaction(scored.sessions) as session:
+        assert repository.latest_run_detail(session)["thresholds"] == looser.as_dict()
+    # the same again: incremental, under the thresholds recorded
+    assert pipeline.rescore(scored, thresholds=looser).mode == "incremental"
+    # back to the defaults: full again, and the labels are the first run's
+    assert pipeline.rescore(scored).why_full
+    assert {t: [(c, r, lk) for c, r, _, lk in v] for t, v in _proposals(scored).items()} == {
+        t: [(c, r, lk) for c, r, _, lk in v] for t, v in before.items()
+    }
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("FTR_LIKELY_THRESHOLD", "high", "FTR_LIKELY_THRESHOLD: Input should be a valid number"),
+        ("FTR_ALONE_THRESHOLD", "1.5", "FTR_ALONE_THRESHOLD: Input should be less than or equal"),
+        ("FTR_LIKELY_THRESHOLD", "0.0005", "FTR_POSSIBLE_THRESHOLD (0.001) must be below"),
+    ],
+)
+def test_cli_names_a_bad_threshold_setting_and_changes_nothing(
+    scored, tmp_path, variable, value, message
+):
+    before = _proposals(scored)
+    url = str(scored.engine.url)
+    env = {**os.environ, variable: value}
+    run = subprocess.run(
+        [sys.executable, "-m", "service.cli", "--db", url, "rescore", "--full"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert run.returncode == 1
+    assert run.stderr.startswith("error: configuration: ") and message in run.stderr
+    assert "Traceback" not in run.stderr
+    assert _proposals(scored) == before
