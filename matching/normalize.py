@@ -42,6 +42,8 @@ from pathlib import Path
 
 from anyascii import anyascii
 
+from matching import burmese
+
 __all__ = [
     "article_bare_names",
     "fold",
@@ -308,7 +310,7 @@ def writes_long_vowels_only(text: str) -> bool:
 def fold(text: str) -> str:
     """Text to lowercase ASCII words separated by single spaces, in any script.
 
-    NFKC, casefold, own Cyrillic, Arabic-script and Bengali/Devanagari tables,
+    NFKC, casefold, own Cyrillic, Arabic-script, Bengali/Devanagari and Burmese tables,
     anyascii for the rest, diacritics stripped, apostrophes dropped inside words,
     other punctuation a space.
     Never raises; idempotent.
@@ -330,6 +332,8 @@ def _fold(text: str) -> str:
             s = _arabic(s)
         if _INDIC.search(s):
             s = _indic(s)
+        if burmese.BURMESE.search(s):
+            s = burmese.romanize(s)
         s = anyascii(s.translate(_LATIN_SPECIAL)).lower()
     s = _NON_ALNUM.sub(" ", s.translate(_APOSTROPHES))
     return s.strip()
