@@ -296,6 +296,12 @@ _LATIN_SPECIAL = str.maketrans(
      "ḏ": "dh", "ġ": "gh", "ş": "sh", "ș": "sh", "ţ": "ts", "ț": "ts", "ə": "a",
      "ŝ": "sh", "ĉ": "ch", "ĵ": "j", "ǆ": "dzh", "ǯ": "zh", "ż": "zh"}
 )  # fmt: skip
+# Ge'ez ኸ is Tigrinya's kh, which Eritrean names write as k (ተኽለ Tekle, ኣኽሊሉ Aklilu);
+# anyascii reads it as Amharic's h (tehle), which few names use it for.
+_GEEZ_KH = str.maketrans(
+    {"ኸ": "ke", "ኹ": "ku", "ኺ": "ki", "ኻ": "ka", "ኼ": "ke", "ኽ": "k", "ኾ": "ko",
+     "ዀ": "kwe", "ዂ": "kwi", "ዃ": "kwa", "ዄ": "kwe", "ዅ": "ku"}
+)  # fmt: skip
 # Apostrophes mark an ayn, a hamza or a soft sign inside a word: Sa'id is Said.
 _APOSTROPHES = str.maketrans("", "", "'`")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -334,7 +340,7 @@ def _fold(text: str) -> str:
             s = _indic(s)
         if burmese.BURMESE.search(s):
             s = burmese.romanize(s)
-        s = anyascii(s.translate(_LATIN_SPECIAL)).lower()
+        s = anyascii(s.translate(_LATIN_SPECIAL).translate(_GEEZ_KH)).lower()
     s = _NON_ALNUM.sub(" ", s.translate(_APOSTROPHES))
     return s.strip()
 

@@ -170,6 +170,8 @@ FOLDS = [
     ("Mədinə Məmmədova", "madina mammadova"),
     ("Ǧamāl ʿAbd an-Nāṣir", "jamal abd an nasir"),
     ("Αλέξανδρος", "alexandros"),
+    ("ተኽለ ኣኽሊሉ", "tekle aklilu"),  # Tigrinya's kh, written k in names
+    ("ሰላም", "selam"),
     # Bengali and Devanagari: the inherent vowel where it is said, not where it is not
     ("মমতাজ খাতুন", "mamtaj khatun"),
     ("রশিদা বেগম", "rashida begam"),
