@@ -814,7 +814,12 @@ def _is_article(word: str, following: str) -> bool:
 
 # Written abbreviations of a name, read as the name: Md. (Bengali মোঃ), Mhd (Syria),
 # Mohd and Muhd (Malaysia, South Asia) are Mohammed in a father's name as in a child's.
-_ABBREVIATIONS = {"md": "mohammed", "mhd": "mohammed", "mohd": "mohammed", "muhd": "mohammed"}
+# Written abbreviations: of Mohammed; Myanmar's Mg of Maung (Mg Mg Aung)
+_ABBREVIATIONS = {
+    "md": "mohammed", "mhd": "mohammed", "mohd": "mohammed", "muhd": "mohammed", "mg": "maung",
+}  # fmt: skip
+# Haitian Creole's diminutive before a name, from petit: Ti Jean is Jean, Ti Mari Marie
+_DIMINUTIVES = frozenset(("ti",))
 # "Zahra d/o Mohammad", "Omid s/o Karim", "Fatima w/o Ali" (South Asian and Afghan
 # registrations): the link is no word of a name, and its letters took a parent's slots.
 _RELATION_LINK = re.compile(r"(?<![^\W\d_])[sdwSDW]\s*/\s*[oO](?![^\W\d_])")
@@ -871,6 +876,9 @@ def _tokenize(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
                 i += 2
                 continue
             if w in _CONJUNCTIONS and out:
+                i += 1
+                continue
+            if w in _DIMINUTIVES:
                 i += 1
                 continue
         fused = fused_particle(out[-1], w) if out else None

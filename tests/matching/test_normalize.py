@@ -211,6 +211,9 @@ TOKENS = [
     ("মোঃ রশিদ", ["mohammed", "rashid"]),
     ("Mohammad s/o Ali Reza", ["mohammad", "ali", "reza"]),  # a relation's link
     ("Maryam D/O Ehsan", ["maryam", "ehsan"]),
+    ("Ti Jean", ["jean"]),  # Haitian Creole's diminutive
+    ("Jean Ti", ["jean", "ti"]),  # only before a name
+    ("Mg Mg Aung", ["maung", "maung", "aung"]),  # Myanmar's abbreviation of Maung
     ("", []),
 ]
 
