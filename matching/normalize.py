@@ -823,6 +823,12 @@ _DIMINUTIVES = frozenset(("ti",))
 # "Zahra d/o Mohammad", "Omid s/o Karim", "Fatima w/o Ali" (South Asian and Afghan
 # registrations): the link is no word of a name, and its letters took a parent's slots.
 _RELATION_LINK = re.compile(r"(?<![^\W\d_])[sdwSDW]\s*/\s*[oO](?![^\W\d_])")
+# Ethiopian and Eritrean records shorten a compound's first word to its initial and a
+# slash (G/Medhin is Gebremedhin, W/Mariam Woldemariam, H/Mariam Hailemariam, T/Haimanot
+# Teklehaimanot), and Sudanese ones Abd (A/Rahman is Abd al-Rahman). H/ and T/ may also
+# be Habte and Tesfa: the commoner is written, and the comparators meet the rest.
+_SLASHED_PREFIX = re.compile(r"(?<![^\W\d_])([AaGgWwHhTt])\s*/\s*(?=[^\W\d_]{2})")
+_SLASHED_WORDS = {"a": "Abd ", "g": "Gebre", "w": "Wolde", "h": "Haile", "t": "Tekle"}
 
 
 @lru_cache(maxsize=_CACHE)
@@ -830,6 +836,7 @@ def _tokenize(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Merged tokens, and the bare names that particles were merged onto."""
     if text:
         text = _RELATION_LINK.sub(" ", text)
+        text = _SLASHED_PREFIX.sub(lambda m: _SLASHED_WORDS[m.group(1).lower()], text)
     words = [_ABBREVIATIONS.get(w, w) for w in _fold(text).split()] if text else []
     out: list[str] = []
     bare: list[str] = []

@@ -212,6 +212,9 @@ TOKENS = [
     ("Mohammad s/o Ali Reza", ["mohammad", "ali", "reza"]),  # a relation's link
     ("Maryam D/O Ehsan", ["maryam", "ehsan"]),
     ("Ti Jean", ["jean"]),  # Haitian Creole's diminutive
+    ("G/Medhin", ["gebremedhin"]),  # Ethiopian and Eritrean G/ for Gebre
+    ("Yonas W/Mariam", ["yonas", "woldemariam"]),
+    ("Mohamed A/Rahim", ["mohamed", "abdalrahim"]),  # Sudanese A/ for Abd
     ("Jean Ti", ["jean", "ti"]),  # only before a name
     ("Mg Mg Aung", ["maung", "maung", "aung"]),  # Myanmar's abbreviation of Maung
     ("", []),
