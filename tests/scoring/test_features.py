@@ -696,3 +696,38 @@ def test_a_father_of_a_name_told_apart_is_another_man() -> None:
         trace(father_name="Mohamed Mahmoud", **child), case(father_name="Mahmoud", **child)
     )
     assert both["father"] >= 2
+
+
+@pytest.mark.parametrize(
+    ("written", "sought"),
+    [
+        # the Sahel's French spellings and Hausa forms of Arabic names (`nicknames.csv`)
+        ("Abdoulaye", "Abdullahi"),
+        ("Mahamadou", "Mohamed"),
+        ("Issoufou", "Yusuf"),
+        ("Djenabou", "Zainab"),
+        ("Kadiatou", "Khadija"),
+        ("Consuelo", "Chelo"),
+        ("Jean-Baptiste", "Ti Jean"),  # Haitian Creole's diminutive
+        ("မောင်မောင်", "Maung Maung"),  # Burmese, one syllable a word
+        ("ဇော်ဝင်း", "Zaw Win"),
+        ("ئەحمەد", "Ehmed"),  # Sorani Kurdish's silent ئ
+        ("ተኽለ", "Tekle"),  # Tigrinya's kh
+    ],
+)
+def test_a_name_in_another_culture_s_form_is_not_a_different_name(
+    written: str, sought: str
+) -> None:
+    levels = _levels(trace(given_name=sought), case(given_name=written))
+    assert levels["given_name"] >= 3  # a nickname or other-language form at least
+
+
+@pytest.mark.parametrize(
+    ("written", "sought"),
+    [("Gebremedhin", "G/Medhin"), ("Woldemariam", "W/Mariam"), ("Abdelrahim", "A/Rahim")],
+)
+def test_a_compound_shortened_to_its_initial_and_a_slash_is_the_compound(
+    written: str, sought: str
+) -> None:
+    levels = _levels(trace(family_name=sought), case(family_name=written))
+    assert levels["family_name"] == 4
