@@ -30,6 +30,12 @@ PAIRS = [
     ("محمود", "Mohamed", 0),
     ("Mahamoud", "Mahmud", 4),
     ("Mahamat", "محمد", 4),
+    # Alina is not Olena (Elena, Alyona), nor her nickname Alinka: sisters' names
+    ("Alina", "Olena", 0),
+    ("Алінка", "Olena", 0),
+    ("Алина", "Елена", 0),
+    ("Alyona", "Олена", 4),
+    ("Алина", "Alina", 4),
 ]
 
 
