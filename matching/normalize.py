@@ -71,6 +71,9 @@ _CYRILLIC = re.compile("[\u0400-\u04ff]")
 _ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]")
 _UKRAINIAN_ONLY = frozenset("іїєґ")
 _RUSSIAN_ONLY = frozenset("ыэъё")
+# Kazakh, Kyrgyz, Tajik, Uzbek and Bashkir Cyrillic: names there are romanised the
+# Russian way (Гулнара Gulnara, Қодир Qodir), never with Ukrainian's h for г
+_CENTRAL_ASIAN = frozenset("ғқҳҷӯӣәөүұңһ")
 
 _CYR_COMMON = {
     "а": "a", "б": "b", "в": "v", "д": "d", "е": "e", "ж": "zh", "з": "z", "к": "k",
@@ -93,13 +96,14 @@ _RU = str.maketrans(
 
 
 def _cyrillic(text: str) -> str:
-    """Ukrainian rules unless the text has a letter only Russian uses.
+    """Ukrainian rules unless the text has a letter only Russian uses, or one of the
+    Central Asian languages' (Russian rules then too).
 
     Text with neither Ukrainian nor Russian-only letters is read as Ukrainian: the two
     differ there mainly in г (h or g) and и (y or i), which `skeleton` merges anyway.
     """
     letters = set(text)
-    if letters & _RUSSIAN_ONLY and not letters & _UKRAINIAN_ONLY:
+    if (letters & _RUSSIAN_ONLY and not letters & _UKRAINIAN_ONLY) or letters & _CENTRAL_ASIAN:
         return text.translate(_RU)
     text = text.replace("зг", "zgh")  # KMU: keeps з+г apart from ж
     text = _UK_INITIAL_RE.sub(lambda m: _UK_INITIAL[m.group()], text)

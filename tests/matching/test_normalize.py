@@ -153,6 +153,8 @@ FOLDS = [
     ("Ярослава", "yaroslava"),  # word-initial я is ya
     ("Наталья Фёдорова", "natalya fyodorova"),  # Russian: ь, ё
     ("Згурський", "zghurskyi"),
+    ("Айгүл Өмірбекова", "aygul omirbekova"),  # Kazakh: Russian rules, г is g
+    ("Ғуломов Қодир", "ghulomov qodir"),  # Tajik
     ("محمد", "mhmd"),
     ("عبد الرحمن", "abd alrhmn"),
     ("وليد", "wlid"),
