@@ -145,19 +145,19 @@ def _rescore(
         # Rejected pairs whose records are unchanged since the rejection: never re-proposed.
         suppressed = decisions.suppressed_pairs(session)
         stored = None if full else indexes.stored_model(session)
-        last_thresholds = repository.latest_run_detail(session).get("thresholds")
+        # runs before stop 21 recorded no thresholds: theirs were the defaults
+        recorded = repository.latest_run_detail(session).get("thresholds")
+        recorded = recorded or Thresholds().as_dict()
+        why_full = None
+        if not full and has_matches and recorded != thresholds.as_dict():
+            why_full = f"the thresholds changed since the last run (were {recorded})"
+            stored = None
         # a full run re-fits the model, and refines it with the officers' confirmations
         refit = full or stored is None or not has_matches
         confirmed = decisions.linked_records(session) if refit else []
         digest = indexes.cases_digest(session) if persist else ""
         proposed_with_changed = rescoring.traces_proposed_with(session, list(changed_cases))
         top_scores = rescoring.top_scores(session) if changed_cases and not full else {}
-    why_full = None
-    # runs before stop 21 recorded no thresholds: theirs were the defaults
-    recorded = last_thresholds or Thresholds().as_dict()
-    if not full and has_matches and recorded != thresholds.as_dict():
-        why_full = f"the thresholds changed since the last run (were {recorded})"
-        stored = None
     mode = "full" if full or stored is None or not has_matches else "incremental"
     if index_dir is None and persist:
         index_dir = indexes.default_index_dir(store.engine.url.render_as_string(False))

@@ -11,6 +11,7 @@ from benchmarks.synth import generate
 from case_store import decisions
 from case_store.db import transaction
 from case_store.models import Case, Trace
+from scoring.engine import Thresholds
 from scoring.features import FEATURE_INDEX, FEATURES
 from scoring.model import MIN_CONFIRMED, MatchModel
 from service import indexes, pipeline
@@ -78,4 +79,7 @@ def test_full_rescore_learns_from_confirmed_and_reunified_pairs(tmp_path) -> Non
     # the same EM (same data, same seed), then m moved toward the confirmed pairs
     assert after.u[0] == pytest.approx(before.u[0])
     assert any(not np.allclose(a, b) for a, b in zip(after.m, before.m, strict=True))
+    # a full run that other thresholds made (not asked for) learns from them too
+    third = pipeline.rescore(store, persist=False, thresholds=Thresholds(likely=0.9))
+    assert third.why_full and third.model["confirmed_pairs"] == len(truth)
     store.engine.dispose()
