@@ -817,8 +817,8 @@ def _is_article(word: str, following: str) -> bool:
 
 
 # Written abbreviations of a name, read as the name: Md. (Bengali মোঃ), Mhd (Syria),
-# Mohd and Muhd (Malaysia, South Asia) are Mohammed in a father's name as in a child's.
-# Written abbreviations: of Mohammed; Myanmar's Mg of Maung (Mg Mg Aung)
+# Mohd and Muhd (Malaysia, South Asia) are Mohammed in a father's name as in a child's;
+# Myanmar's Mg is Maung (Mg Mg Aung).
 _ABBREVIATIONS = {
     "md": "mohammed", "mhd": "mohammed", "mohd": "mohammed", "muhd": "mohammed", "mg": "maung",
 }  # fmt: skip
