@@ -15,6 +15,7 @@ import argparse
 import csv
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.synth_alt import generate
@@ -62,13 +63,22 @@ PAIRS: list[tuple[str, str, str, str, str]] = [
 ]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=2000)
-    parser.add_argument("--seed", type=int, default=71)
-    args = parser.parse_args()
+@dataclass(frozen=True)
+class Found:
+    """Where a planted pair's case came for its trace: rank 0 and score 0 if not proposed."""
+
+    group: str
+    case_name: str
+    trace_name: str
+    rank: int
+    score: float
+    likelihood: str
+
+
+def probe(n_cases: int, seed: int) -> tuple[list[Found], float, int]:
+    """Each planted pair's result, the seconds building took, and the generated cases."""
     with tempfile.TemporaryDirectory() as tmp:
-        paths = generate(Path(tmp), n_cases=args.cases, seed=args.seed)
+        paths = generate(Path(tmp), n_cases=n_cases, seed=seed)
         with open(paths.cases, newline="", encoding="utf-8") as handle:
             cases: list[dict[str, str | None]] = list(csv.DictReader(handle))
         with open(paths.traces, newline="", encoding="utf-8") as handle:
@@ -88,13 +98,8 @@ def main() -> None:
     started = time.perf_counter()
     matcher = EmbeddedMatcher(cases=cases + planted, traces=traces)
     assert len(matcher.matcher.cases)  # built now, not by the first query
-    print(
-        f"{len(PAIRS)} planted pairs among {len(cases)} generated cases (independent "
-        f"generator, seed {args.seed}); built in {time.perf_counter() - started:.1f} s\n"
-    )
-    print("| form | case | trace | rank | score | likelihood |")
-    print("|---|---|---|---|---|---|")
-    found = top = 0
+    built = time.perf_counter() - started
+    results = []
     for i, (group, case_given, case_family, given, family) in enumerate(PAIRS):
         query = {
             "trace_id": f"PROBE-{i}",
@@ -106,16 +111,40 @@ def main() -> None:
             "place_of_origin": "Iraq > Duhok",
         }
         hit = next((m for m in matcher.match(query) if m.case_id == f"PLANTED-{i}"), None)
-        found += hit is not None
-        top += hit is not None and hit.rank == 1
-        rank, score, likelihood = (
-            (hit.rank, f"{hit.score:.3f}", hit.likelihood) if hit else ("-", "-", "not proposed")
+        results.append(
+            Found(
+                group,
+                f"{case_given} {case_family}",
+                f"{given} {family}",
+                hit.rank if hit else 0,
+                hit.score if hit else 0.0,
+                hit.likelihood if hit else "not proposed",
+            )
         )
-        print(
-            f"| {group} | {case_given} {case_family} | {given} {family} | {rank} | {score} "
-            f"| {likelihood} |"
-        )
-    print(f"\nat rank 1: {top} of {len(PAIRS)}; proposed: {found} of {len(PAIRS)}")
+    return results, built, len(cases)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=71)
+    args = parser.parse_args()
+    results, built, n_cases = probe(args.cases, args.seed)
+    print(
+        f"{len(PAIRS)} planted pairs among {n_cases} generated cases (independent "
+        f"generator, seed {args.seed}); built in {built:.1f} s\n"
+    )
+    print("| form | case | trace | rank | score | likelihood |")
+    print("|---|---|---|---|---|---|")
+    for r in results:
+        rank, score = (r.rank, f"{r.score:.3f}") if r.rank else ("-", "-")
+        print(f"| {r.group} | {r.case_name} | {r.trace_name} | {rank} | {score} | {r.likelihood} |")
+    top = sum(r.rank == 1 for r in results)
+    found = sum(r.rank > 0 for r in results)
+    likely = sum(r.likelihood == "likely" for r in results)
+    print(
+        f"\nat rank 1: {top} of {len(PAIRS)}; proposed: {found} of {len(PAIRS)}; likely: {likely}"
+    )
 
 
 if __name__ == "__main__":
