@@ -60,6 +60,13 @@ PAIRS: list[tuple[str, str, str, str, str]] = [
     ("Spanish nickname", "Jesús", "Mora", "Chuy", "Mora"),
     ("Haitian nickname", "Jean-Baptiste", "Joseph", "Ti Jean", "Joseph"),
     ("Turkish", "Şükrü", "Çelik", "Shukru", "Chelik"),
+    # a Ukrainian child registered in Romania or Moldova, sought under the Ukrainian name
+    ("Romanian record", "Nicolae", "Melnic", "Mykola", "Melnyk"),
+    ("Romanian record", "Iurie", "Cravcenco", "Yurii", "Kravchenko"),
+    ("Romanian record", "Ion", "Coval", "Ivan", "Koval"),
+    ("Romanian record", "Mihai", "Boico", "Mykhailo", "Boiko"),
+    ("Romanian record", "Ecaterina", "Tkacenko", "Kateryna", "Tkachenko"),
+    ("Romanian record", "Serghei", "Șevcenko", "Serhii", "Shevchenko"),
 ]
 
 

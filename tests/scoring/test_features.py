@@ -713,6 +713,9 @@ def test_a_father_of_a_name_told_apart_is_another_man() -> None:
         ("ဇော်ဝင်း", "Zaw Win"),
         ("ئەحمەد", "Ehmed"),  # Sorani Kurdish's silent ئ
         ("ተኽለ", "Tekle"),  # Tigrinya's kh
+        ("Nicolae", "Mykola"),  # a Ukrainian child registered in Romania or Moldova
+        ("Ion", "Ivan"),
+        ("Mihai", "Mykhailo"),
     ],
 )
 def test_a_name_in_another_culture_s_form_is_not_a_different_name(
