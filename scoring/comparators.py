@@ -10,6 +10,7 @@ each comparator is what the review page shows beside its verdict.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -195,11 +196,17 @@ def _allah_rest(token: str) -> str:
     return ""
 
 
+_HARD_C = re.compile("c[aoulr]")
+
+
 def _start(word: str) -> int:
-    """A code for how a spelling begins: its first letter, every vowel alike."""
+    """A code for how a spelling begins: its first letter, every vowel alike, and a hard
+    c as k (Romanian Cravcenco is Kravchenko, Covalenco Kovalenko; Spanish Carim Karim)."""
     if not word:
         return -1
-    return 0 if word[0] in _VOWELS else ord(word[0])
+    if word[0] in _VOWELS:
+        return 0
+    return ord("k") if _HARD_C.match(word) else ord(word[0])
 
 
 class TokenSimilarity:

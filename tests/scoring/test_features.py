@@ -734,3 +734,12 @@ def test_a_compound_shortened_to_its_initial_and_a_slash_is_the_compound(
 ) -> None:
     levels = _levels(trace(family_name=sought), case(family_name=written))
     assert levels["family_name"] == 4
+
+
+def test_a_hard_c_begins_as_k_does() -> None:
+    """Romanian records write Ukrainian surnames with c (Cravcenco, Kravchenko): read
+    the Ukrainian way (c before e as ch), they agree only if c and k begin alike."""
+    levels = _levels(trace(family_name="Kravchenko"), case(family_name="Cravcenco"))
+    assert levels["family_name"] == 4
+    levels = _levels(trace(family_name="Kravchuk"), case(family_name="Cravciuc"))
+    assert levels["family_name"] == 4
