@@ -156,9 +156,13 @@ def _rescore(
         refit = full or stored is None or not has_matches
         confirmed = decisions.linked_records(session) if refit else []
         digest = indexes.cases_digest(session) if persist else ""
-        proposed_with_changed = rescoring.traces_proposed_with(session, list(changed_cases))
-        top_scores = rescoring.top_scores(session) if changed_cases and not full else {}
-    mode = "full" if full or stored is None or not has_matches else "incremental"
+        # what only an incremental run asks (`stored` is None for every full one)
+        incremental = stored is not None and has_matches
+        proposed_with_changed = (
+            rescoring.traces_proposed_with(session, list(changed_cases)) if incremental else set()
+        )
+        top_scores = rescoring.top_scores(session) if changed_cases and incremental else {}
+    mode = "incremental" if incremental else "full"
     if index_dir is None and persist:
         index_dir = indexes.default_index_dir(store.engine.url.render_as_string(False))
     index_note = "not persisted"
