@@ -163,14 +163,20 @@ def _arabic(text: str) -> str:
     return text.translate(_FA if _NOT_ARABIC.intersection(text) else _AR)
 
 
-# Bengali and Devanagari are abugidas: a consonant letter carries an inherent vowel
-# unless a vowel sign or the virama follows it, and speakers drop that vowel at the end
-# of a word and between a vowel and a consonant that has one (মমতাজ is Mom-taz, not
-# Mo-mo-ta-za). anyascii writes no inherent vowel at all (মমতাজ -> mmtaj, कमला ->
-# kmla), which no person spells; these tables and the deletion rule write what names
-# are spelled like in Latin records (Mamtaj, Kamla, Rashida, Mohammad). The two
-# Unicode blocks share one layout, so one table of offsets serves both.
-_INDIC = re.compile("[\u0900-\u09ff]")
+# Brahmic scripts are abugidas: a consonant letter carries an inherent vowel unless a
+# vowel sign or the virama follows it. anyascii writes no inherent vowel at all
+# (মমতাজ -> mmtaj, कमला -> kmla, முருகன் -> murukn), which no person spells; these
+# tables write what names are spelled like in Latin records (Mamtaj, Kamla, Murugan).
+# The nine scripts of India's Unicode blocks (Devanagari to Malayalam) share one
+# layout, so one table of offsets serves them all, with each script's own letters on
+# top. Speakers of the northern languages (Hindi, Nepali, Bengali, Punjabi, Gujarati,
+# Odia) drop the inherent vowel at the end of a word and between a vowel and a
+# consonant that has one (মমতাজ is Mom-taz, not Mo-mo-ta-za); the southern ones
+# (Tamil, Telugu, Kannada, Malayalam) say it wherever it is written.
+_BRAHMIC = "\u0900-\u0d7f"
+_INDIC = re.compile(f"[{_BRAHMIC}]")
+_BENGALI, _GURMUKHI, _ORIYA, _TAMIL = 0x0980, 0x0A00, 0x0B00, 0x0B80
+_SOUTHERN = frozenset((0x0B80, 0x0C00, 0x0C80, 0x0D00))
 _INDIC_CONSONANTS = {
     0x15: "k", 0x16: "kh", 0x17: "g", 0x18: "gh", 0x19: "ng", 0x1A: "ch", 0x1B: "chh",
     0x1C: "j", 0x1D: "jh", 0x1E: "n", 0x1F: "t", 0x20: "th", 0x21: "d", 0x22: "dh",
@@ -178,9 +184,24 @@ _INDIC_CONSONANTS = {
     0x2A: "p", 0x2B: "ph", 0x2C: "b", 0x2D: "bh", 0x2E: "m", 0x2F: "y", 0x30: "r",
     0x31: "r", 0x32: "l", 0x33: "l", 0x34: "l", 0x35: "v", 0x36: "sh", 0x37: "sh",
     0x38: "s", 0x39: "h",
+    # Malayalam's chillu letters: a consonant with no vowel, written as one letter
+    0x7A: "n", 0x7B: "n", 0x7C: "r", 0x7D: "l", 0x7E: "l", 0x7F: "k",
 }  # fmt: skip
-# Bengali says য as j (or z) and ফ as f; its anusvara is ng (বাংলা, Bangla)
-_BENGALI_CONSONANTS = {**_INDIC_CONSONANTS, 0x2B: "f", 0x2F: "j", 0x4E: "t"}
+_CHILLU = range(0x7A, 0x80)
+_SCRIPT_CONSONANTS = {
+    # Bengali says য as j (or z) and ফ as f; its anusvara is ng (বাংলা, Bangla)
+    _BENGALI: {**_INDIC_CONSONANTS, 0x2B: "f", 0x2F: "j", 0x4E: "t"},
+    # Gurmukhi's ੜ (a flapped r) has no nukta form to decompose into
+    _GURMUKHI: {**_INDIC_CONSONANTS, 0x5C: "r"},
+    # Odia: ଯ is j, ୟ y
+    _ORIYA: {**_INDIC_CONSONANTS, 0x2F: "j", 0x5F: "y"},
+    # Tamil writes one letter for k and g, ch and s, t and d, th and d (`_tamil`);
+    # Sri Lankan and Indian records write ச as s (Selvam, Sivakumar), த as th
+    # (Tharshan), ழ as l (Elilan)
+    _TAMIL: {**_INDIC_CONSONANTS, 0x1A: "s", 0x24: "th", 0x34: "l", 0x36: "s"},
+}
+# the southern languages' records write श as s (Srinivas, Sasidharan, Sreekumar)
+_SCRIPT_CONSONANTS.update({b: {**_INDIC_CONSONANTS, 0x36: "s"} for b in (0x0C00, 0x0C80, 0x0D00)})
 # a nukta turns a consonant into the sound of a loanword: ज़ z, फ़ f, ड় r, য় y
 _NUKTA_FORMS = {"j": "z", "ph": "f", "f": "f", "k": "q", "kh": "kh", "g": "gh", "d": "r",
                 "dh": "rh", "y": "y"}  # fmt: skip
@@ -195,6 +216,7 @@ _INDIC_SIGNS = {
     0x57: "au",
 }  # fmt: skip
 _VIRAMA, _NUKTA, _ANUSVARA, _CANDRABINDU, _VISARGA = 0x4D, 0x3C, 0x02, 0x01, 0x03
+_TIPPI, _ADDAK = 0x70, 0x71  # Gurmukhi's nasal sign, and its sign that doubles a consonant
 _INHERENT = "a"
 
 
@@ -208,33 +230,63 @@ class _Syllable:
     closed: bool = False  # a virama ended it: no vowel of its own
     letters: int = 1
     coda: str = ""  # an anusvara, candrabindu or visarga after the vowel
+    last: int = -1  # the offset of its last consonant letter (Tamil's voicing reads it)
+
+
+# Tamil's voicing: one letter is k at the start of a word and g between vowels
+# (கணேசன் Kanesan, முருகன் Murugan), t and d the same (வடிவேல் Vadivel); after a
+# nasal the stop is voiced (ங்க ng, ஞ்ச nj, ண்ட nd, ன்ற ndr), doubled it is not (க்க
+# kk, ச்ச chch, ற்ற ttr).
+_TAMIL_BETWEEN_VOWELS = {0x15: "g", 0x1F: "d"}
+_TAMIL_AFTER = {(0x19, 0x15): "g", (0x1E, 0x1A): "j", (0x23, 0x1F): "d", (0x29, 0x31): "dr"}
+_TAMIL_DOUBLED = {0x1A: "ch", 0x31: "tr"}
+
+
+def _tamil(offset: int, letter: str, before: _Syllable | None) -> str:
+    """The Latin letters of Tamil consonant `offset` after syllable `before`."""
+    if before is None:
+        return "gn" if offset == 0x1E else letter  # ஞானம் Gnanam
+    if before.closed:
+        if before.last == offset and offset in _TAMIL_DOUBLED:
+            before.consonants = before.consonants[: -len(letter)]
+            return _TAMIL_DOUBLED[offset]
+        return _TAMIL_AFTER.get((before.last, offset), letter)
+    return _TAMIL_BETWEEN_VOWELS.get(offset, letter)
 
 
 def _indic_word(word: str) -> str:
-    """One Bengali or Devanagari word in Latin letters, the inherent vowel written
-    where it is said."""
+    """One word of a Brahmic script of India in Latin letters, the inherent vowel
+    written where it is said."""
     units: list[_Syllable] = []
     previous = ""
+    double_next = False
+    block = ord(word[0]) & ~0x7F
+    consonants = _SCRIPT_CONSONANTS.get(block, _INDIC_CONSONANTS)
+    bengali, tamil = block == _BENGALI, block == _TAMIL
     for ch in word:
-        code = ord(ch)
-        bengali = code >= 0x0980
-        offset = code - (0x0980 if bengali else 0x0900)
-        consonants = _BENGALI_CONSONANTS if bengali else _INDIC_CONSONANTS
+        offset = ord(ch) - block
+        if not 0 <= offset < 0x80:
+            continue  # two scripts in one word: keep the first's reading
         last = units[-1] if units else None
         if offset in consonants:
             letter = consonants[offset]
+            if tamil:
+                letter = _tamil(offset, letter, last)
+            if double_next:
+                letter, double_next = letter[0] + letter, False
             if last is not None and last.closed:  # after a virama: a cluster
                 if bengali and offset in (0x2F, 0x2C):
                     letter = "y" if offset == 0x2F else "w"  # the phalas of ক্য, শ্ব
                 last.consonants += letter
                 last.vowel, last.inherent, last.closed = _INHERENT, True, False
                 last.letters += 1
+                last.last = offset
             else:
-                units.append(_Syllable(letter, _INHERENT, True))
-            if bengali and offset == 0x4E:  # khanda ta: never a vowel
-                units[-1].vowel, units[-1].inherent = "", False
+                units.append(_Syllable(letter, _INHERENT, True, last=offset))
+            if (bengali and offset == 0x4E) or offset in _CHILLU:  # never a vowel
+                units[-1].vowel, units[-1].inherent, units[-1].closed = "", False, True
         elif offset == _NUKTA and last is not None and last.consonants:
-            if previous == "\u09af":
+            if bengali and previous == "\u09af":
                 last.consonants = last.consonants[:-1] + "y"  # য়, the y of ময়না
             else:
                 for tail in sorted(_NUKTA_FORMS, key=len, reverse=True):
@@ -247,7 +299,9 @@ def _indic_word(word: str) -> str:
             last.vowel, last.inherent, last.closed = "", False, True
         elif offset in _INDIC_VOWELS:
             units.append(_Syllable("", _INDIC_VOWELS[offset], False))
-        elif offset in (_ANUSVARA, _CANDRABINDU, _VISARGA) and last is not None:
+        elif offset == _ADDAK and block == _GURMUKHI:
+            double_next = True  # ਗਿੱਲ Gill
+        elif offset in (_ANUSVARA, _CANDRABINDU, _VISARGA, _TIPPI) and last is not None:
             if offset == _VISARGA:
                 last.coda = "h"
             else:
@@ -257,7 +311,8 @@ def _indic_word(word: str) -> str:
     if len(units) > 1 and not units[0].consonants and units[0].vowel == "i":
         if units[1].consonants == "y":
             del units[0]  # Bengali writes a word-initial Y as ই + য় (ইয়াসমিন, Yasmin)
-    _delete_schwas(units)
+    if block not in _SOUTHERN:
+        _delete_schwas(units)
     return "".join(u.consonants + u.vowel + u.coda for u in units)
 
 
@@ -283,7 +338,7 @@ def _delete_schwas(units: list[_Syllable]) -> None:
             units[i].vowel = ""
 
 
-_INDIC_RUN = re.compile("[\u0900-\u09ff]+")
+_INDIC_RUN = re.compile(f"[{_BRAHMIC}]+")
 # মোঃ is how Bengali abbreviates Mohammad, as Latin writes Md.
 _BENGALI_MD = re.compile("(?<![\u0980-\u09ff])\u09ae\u09cb[\u0983:.]")
 
@@ -306,6 +361,9 @@ _GEEZ_KH = str.maketrans(
     {"ኸ": "ke", "ኹ": "ku", "ኺ": "ki", "ኻ": "ka", "ኼ": "ke", "ኽ": "k", "ኾ": "ko",
      "ዀ": "kwe", "ዂ": "kwi", "ዃ": "kwa", "ዄ": "kwe", "ዅ": "ku"}
 )  # fmt: skip
+# A Chinese character is a syllable, and each syllable of a name is written apart in
+# Latin records (王伟 Wang Wei); anyascii runs them together (WangWei).
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # Apostrophes mark an ayn, a hamza or a soft sign inside a word: Sa'id is Said.
 _APOSTROPHES = str.maketrans("", "", "'`")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -344,6 +402,8 @@ def _fold(text: str) -> str:
             s = _indic(s)
         if burmese.BURMESE.search(s):
             s = burmese.romanize(s)
+        if _HAN.search(s):
+            s = _HAN.sub(r" \g<0> ", s)
         s = anyascii(s.translate(_LATIN_SPECIAL).translate(_GEEZ_KH)).lower()
     s = _NON_ALNUM.sub(" ", s.translate(_APOSTROPHES))
     return s.strip()
@@ -574,8 +634,8 @@ def _readings(word: str) -> list[str]:
     """Other ways a folded word may have been meant, besides the international one.
 
     Somali orthography writes ħ as x and the ayn as c (Maxamed = Mohamed, Cabdi =
-    Abdi), Turkish j as c (Cuma = Juma); Slavic and German romanisations write the
-    y-glide as j (Julija = Yuliya);
+    Abdi), Kurdish and Turkic ones kh as x (Xelîl = Khalil), Turkish j as c (Cuma =
+    Juma); Slavic and German romanisations write the y-glide as j (Julija = Yuliya);
     French writes sh as ch and w as ou (Aicha, Rachid, Marouane), German and Polish
     write kh as ch (Charkiw, Chaled) and v as w even before a consonant
     (Schewtschenko, where English reads the w of Shawkat as a vowel); Turkish,
@@ -586,6 +646,9 @@ def _readings(word: str) -> list[str]:
     out = []
     if "x" in word or ("c" in word and "ch" not in word and "ck" not in word):
         out.append(word.replace("x", "h").replace("c", ""))
+    # Kurdish, Azerbaijani, Uzbek and Tatar write kh as x (Xelîl Khalil, Xədicə Khadija)
+    if "x" in word:
+        out.append(word.replace("x", "kh"))
     # Turkish c is j (Cuma, Cemile, Hacer: Juma, Jamila, Hajar)
     if "c" in word and "ch" not in word and "ck" not in word:
         out.append(word.replace("c", "j"))

@@ -101,6 +101,8 @@ SAME_UNDER_A_READING = [
     ("Eskandar", "Skandar"),
     ("Estefanía", "Stefania"),  # and a Spanish one
     ("Tshibanda", "Chibanda"),  # Congolese tsh for ch
+    ("Xelîl", "Khalil"),  # Kurdish x for kh
+    ("Xədicə", "Khadija"),  # and Azerbaijani
     # a Ukrainian child registered in a host country, written its way
     ("Szewczenko", "Шевченко"),  # Polish
     ("Cybulenko", "Цибуленко"),  # Polish c is ts
@@ -183,6 +185,17 @@ FOLDS = [
     ("ফাতেমা", "fatema"),  # Bengali ফ is f
     ("कमला देवी", "kamla devi"),
     ("ज़ाकिर", "zakir"),  # a nukta: z
+    # the other Brahmic scripts of India; the southern ones say every inherent vowel
+    ("முருகன் செல்வராஜா", "murugan selvaraja"),  # Tamil: k between vowels is g, ச s
+    ("கணேசன் வடிவேல்", "kanesan vadivel"),  # at the start k; t between vowels d
+    ("ஞானம் வெற்றி பச்சை", "gnanam vetri pachai"),  # doubled ற் ற is tr, ச் ச ch
+    ("సురేష్ రెడ్డి", "suresh reddi"),  # Telugu
+    ("శ్రీనివాస్", "srinivas"),  # the south writes श as s
+    ("ಗೌಡ", "gauda"),  # Kannada
+    ("സുരേഷ് കുമാർ", "suresh kumar"),  # Malayalam, its chillu ർ a bare r
+    ("ਗੁਰਮੀਤ ਗਿੱਲ ਸਿੰਘ", "gurmit gill singh"),  # Gurmukhi: the addak doubles, tippi n
+    ("ભાવેશ પટેલ", "bhavesh patel"),  # Gujarati drops the final vowel, as Hindi does
+    ("王伟", "wang wei"),  # each Chinese syllable a word, as Latin records write them
     ("", ""),
     ("  --  ", ""),
 ]
