@@ -599,45 +599,48 @@ class TokenSimilarity:
     def _read(self, first: np.ndarray, second: np.ndarray, sims: np.ndarray) -> np.ndarray:
         """`sims` of token pairs raised to their best over the readings of either token
         (a reading that begins like the other token), negated where a reading's key is
-        the other token's."""
+        the other token's.
+
+        Every (pair, reading) to compare is gathered first and scored in one call: a
+        query meets a few hundred new token pairs, and a loop over reading slots paid
+        numpy's per-call cost dozens of times for each batch."""
         best = sims.astype(np.float64)
         alike = np.zeros(len(sims), dtype=bool)
         for x, y in ((first, second), (second, first)):
-            for slot in range(_SLOTS):
-                key = self._reading_key[x, slot]
-                rows = np.flatnonzero(
-                    (key >= 0) & (self._reading_begins[x, slot] == self._begins[y])
-                )
-                if not len(rows):
-                    continue
-                found = cpdist(
-                    self._reading[x[rows], slot],
-                    self._array[y[rows]],
-                    scorer=JaroWinkler.normalized_similarity,
-                    workers=1,
-                )
-                best[rows] = np.maximum(best[rows], found)
-                alike[rows] |= key[rows] == self._own_key[y[rows]]
+            keys = self._reading_key[x]
+            rows, slots = np.nonzero(
+                (keys >= 0) & (self._reading_begins[x] == self._begins[y][:, None])
+            )
+            if not len(rows):
+                continue
+            found = cpdist(
+                self._reading[x[rows], slots],
+                self._array[y[rows]],
+                scorer=JaroWinkler.normalized_similarity,
+                workers=1,
+            )
+            np.maximum.at(best, rows, found)
+            alike[rows[keys[rows, slots] == self._own_key[y[rows]]]] = True
         # both read another way: Somali Cismaan (ismaan) and Arabic Othman (osman)
         both = np.flatnonzero(self._has_reading[first] & self._has_reading[second])
-        x, y = first[both], second[both]
-        for slot_x in range(_SLOTS if len(both) else 0):
-            key_x, begins_x = self._reading_key[x, slot_x], self._reading_begins[x, slot_x]
-            for slot_y in range(_SLOTS):
-                key_y = self._reading_key[y, slot_y]
-                at = np.flatnonzero(
-                    (key_x >= 0) & (key_y >= 0) & (begins_x == self._reading_begins[y, slot_y])
-                )
-                if not len(at):
-                    continue
+        if len(both):
+            x, y = first[both], second[both]
+            key_x, key_y = self._reading_key[x], self._reading_key[y]
+            pairs, slot_x, slot_y = np.nonzero(
+                (key_x >= 0)[:, :, None]
+                & (key_y >= 0)[:, None, :]
+                & (self._reading_begins[x][:, :, None] == self._reading_begins[y][:, None, :])
+            )
+            if len(pairs):
                 found = cpdist(
-                    self._reading[x[at], slot_x],
-                    self._reading[y[at], slot_y],
+                    self._reading[x[pairs], slot_x],
+                    self._reading[y[pairs], slot_y],
                     scorer=JaroWinkler.normalized_similarity,
                     workers=1,
                 )
-                best[both[at]] = np.maximum(best[both[at]], found)
-                alike[both[at]] |= key_x[at] == key_y[at]
+                np.maximum.at(best, both[pairs], found)
+                same = key_x[pairs, slot_x] == key_y[pairs, slot_y]
+                alike[both[pairs[same]]] = True
         best = best.astype(np.float32)
         return np.where(alike, -best, best)
 
