@@ -22,6 +22,7 @@ from benchmarks.evaluate import evaluate_files, format_table, read_pairs
 from benchmarks.synth import generate as synth
 from benchmarks.synth_alt import generate as synth_alt
 from benchmarks.synth_field import generate as synth_field
+from benchmarks.synth_mosaic import generate as synth_mosaic
 from case_store.db import transaction
 from case_store.repository import iter_records
 from matching.candidates import generate as candidates
@@ -55,7 +56,7 @@ def candidate_recall(store: pipeline.Store, truth_path: Path) -> tuple[float, fl
 
 
 # `alt` is an independent generator (other cultures and habits): a check against over-fitting.
-GENERATORS = {"synth": synth, "alt": synth_alt, "field": synth_field}
+GENERATORS = {"synth": synth, "alt": synth_alt, "field": synth_field, "mosaic": synth_mosaic}
 
 
 def run(cases: int, seed: int, work: Path, generator: str = "synth") -> None:
