@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from functools import cached_property, lru_cache
 from typing import Any
@@ -24,6 +24,8 @@ from matching.normalize import (
     article_bare_names,
     fold,
     fused_particle,
+    is_placeholder_name,
+    is_teknonym,
     name_tokens,
     nickname_canonicals,
     parse_sex,
@@ -82,6 +84,25 @@ class Vocabulary:
 
 def _split_multi(value: str | None) -> list[str]:
     return [part for part in (value or "").split("|") if part.strip()]
+
+
+_NAME_FIELDS = frozenset(
+    ("given_name", "family_name", "father_name", "mother_name", "caregiver_name", "inquirer_name")
+)
+
+
+def _name_reader(record: Record) -> Callable[[str], str | None]:
+    """`record.get`, with a name field that holds "not known" (`is_placeholder_name`:
+    Unknown, N/A, غير معروف) read as missing: no name, so neither agreement nor
+    difference with another record's."""
+
+    def get(key: str) -> str | None:
+        value = record.get(key)
+        if value and key in _NAME_FIELDS and is_placeholder_name(value):
+            return None
+        return value
+
+    return get
 
 
 def _skeletons(text: str | None) -> list[str]:
@@ -331,6 +352,9 @@ class Encoded:
     mother: np.ndarray
     other_adult: np.ndarray
     relation: np.ndarray
+    # (N, 2): whether the mother's, the father's name is only a teknonym (Umm Ahmad,
+    # Abu Hassan: `matching.normalize.is_teknonym`), which names a son, not the parent
+    teknonym: np.ndarray
     origin: np.ndarray
     separation: np.ndarray
     sex: np.ndarray
@@ -423,13 +447,13 @@ class Encoder:
             name: []
             for name in (
                 "ids given family names nick native_given own_given father mother other_adult "
-                "relation origin separation separation_day record_day sex birth_lo birth_hi "
-                "birth_slack "
+                "relation teknonym origin separation separation_day record_day sex birth_lo "
+                "birth_hi birth_slack "
                 "has_dob background documents contacts request proposable"
             ).split()
         }
         for record in records:
-            get = record.get
+            get = _name_reader(record)
             given_name = get("given_name")
             patronymic = _without_patronymic(given_name)
             if patronymic is not None:
@@ -461,6 +485,8 @@ class Encoder:
             others: list[str] = []
             aliases: list[str] = []
             for other in _split_multi(get("other_names")):
+                if is_placeholder_name(other):
+                    continue
                 other_patronymic = _without_patronymic(other)
                 tokens = _skeletons(other if other_patronymic is None else other_patronymic[0])
                 others.extend(tokens)
@@ -501,14 +527,16 @@ class Encoder:
                         nick.append(canonical)
             father = _skeletons(get("father_name"))
             mother = _skeletons(get("mother_name"))
+            mother_named, father_named = get("mother_name"), get("father_name")
             if is_case:
                 other_adult = _skeletons(get("caregiver_name"))
             else:
                 other_adult = _skeletons(get("inquirer_name"))
                 if relation == "mother" and not mother:
-                    mother = other_adult
+                    mother, mother_named = other_adult, get("inquirer_name")
                 elif relation == "father" and not father:
-                    father = other_adult
+                    father, father_named = other_adult, get("inquirer_name")
+            cols["teknonym"].append((is_teknonym(mother_named), is_teknonym(father_named)))
             if not father and patronymic is not None:
                 father = _skeletons(patronymic[1])
             flag = _safe(parse_bool, get("age_estimated"))
@@ -575,6 +603,7 @@ class Encoder:
             mother=ids("mother", PARENT_WIDTH),
             other_adult=ids("other_adult", PARENT_WIDTH),
             relation=np.asarray(cols["relation"], dtype=np.int8),
+            teknonym=np.asarray(cols["teknonym"], dtype=bool).reshape(len(cols["ids"]), 2),
             origin=ids("origin", PLACE_WIDTH),
             separation=ids("separation", PLACE_WIDTH),
             sex=np.asarray(cols["sex"], dtype=np.int8),

@@ -122,7 +122,7 @@ _AR_LETTERS = {
     # Pashto, Urdu, Sorani Kurdish
     "ټ": "t", "ډ": "d", "ړ": "r", "ږ": "zh", "ښ": "sh", "ځ": "dz", "څ": "ts", "ڼ": "n",
     "ې": "e", "ۍ": "ai", "ٹ": "t", "ڈ": "d", "ڑ": "r", "ں": "n", "ے": "e", "ۓ": "e",
-    "ڕ": "r", "ڵ": "l", "ۆ": "o", "ێ": "e", "ە": "e", "ڤ": "v",
+    "ڕ": "r", "ڵ": "l", "ۆ": "o", "ێ": "e", "ە": "e", "ڤ": "v", "ہ": "h", "ۃ": "a",
     # short vowels and signs, when written
     "\u064e": "a", "\u064f": "u", "\u0650": "i", "\u0652": "", "\u0651": "", "\u064b": "",
     "\u064c": "", "\u064d": "", "\u0670": "a", "\u0640": "",
@@ -133,9 +133,9 @@ _AR = str.maketrans(_AR_LETTERS)
 # Arabic reads Rida, Dhabih, Ramadan, Kadhim, Uthman. A text is read that way when it
 # holds a letter Arabic does not use (Persian ی and ک, پ چ ژ گ, Pashto and Urdu letters).
 _FA = str.maketrans({**_AR_LETTERS, "ذ": "z", "ض": "z", "ظ": "z", "ث": "s"})
-_NOT_ARABIC = frozenset("پچژگکیۀټډړږښځڅڼېۍٹڈڑںےۓ")
+_NOT_ARABIC = frozenset("پچژگکیۀټډړږښځڅڼېۍٹڈڑںےۓہۃ")
 _AR_CHAR = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff"
-_AR_VOWEL_LETTERS = "اأإآىةهي" + "ی"
+_AR_VOWEL_LETTERS = "اأإآىةهي" + "یەہۃ"  # and Persian, Sorani, Urdu ones
 # و and ي are consonants at the start of a word and before a vowel letter, long vowels
 # elsewhere: Walid and Marwan have a w, Mahmud and Yusuf a u. Before a ی that is itself
 # a consonant (a vowel letter follows it) و is the vowel: رویا Roya, پویا Pouya.
@@ -144,12 +144,13 @@ _AR_YA = re.compile(rf"(?<![{_AR_CHAR}])[يی]")
 # Sorani Kurdish writes every vowel that begins a word on a silent ئ (ئەحمەد Ehmed,
 # ئاسۆ Aso, ئیبراهیم Ibrahim); Arabic never begins a word with it.
 _AR_INITIAL_CARRIER = re.compile(rf"(?<![{_AR_CHAR}])ئ(?=[{_AR_CHAR}])")
-# A final ه after a consonant is the -eh/-ah of Fatemeh, Zohreh, Allah.
-_AR_Z_H = re.compile("(?<=[زظ])(?=[هح])")
+# A final ه after a consonant is the -eh/-ah of Fatemeh, Zohreh, Allah; Urdu writes it
+# ہ (فاطمہ Fatima, حمزہ Hamza, صائمہ Saima).
+_AR_Z_H = re.compile("(?<=[زظ])(?=[هحہ])")
 # Nor is س/ک/ت/د before ه the sh, kh, th, dh of ش خ ث ذ (Sohrab, Suhail, Dehqan),
 # and ش before ه is Shahab, not a doubled h.
-_AR_S_H = re.compile(f"(?<=[سصشكکتطدضگ])(?=ه[{_AR_CHAR}])")  # not a final -eh
-_AR_FINAL_HA = re.compile(rf"(?<=[{_AR_CHAR}])(?<![اوىيیآ])ه(?![{_AR_CHAR}])")
+_AR_S_H = re.compile(f"(?<=[سصشكکتطدضگ])(?=[هہ][{_AR_CHAR}])")  # not a final -eh
+_AR_FINAL_HA = re.compile(rf"(?<=[{_AR_CHAR}])(?<![اوىيیآ])[هہ](?![{_AR_CHAR}])")
 
 
 def _arabic(text: str) -> str:
@@ -233,12 +234,13 @@ class _Syllable:
     last: int = -1  # the offset of its last consonant letter (Tamil's voicing reads it)
 
 
-# Tamil's voicing: one letter is k at the start of a word and g between vowels
-# (கணேசன் Kanesan, முருகன் Murugan), t and d the same (வடிவேல் Vadivel); after a
-# nasal the stop is voiced (ங்க ng, ஞ்ச nj, ண்ட nd, ன்ற ndr), doubled it is not (க்க
-# kk, ச்ச chch, ற்ற ttr).
-_TAMIL_BETWEEN_VOWELS = {0x15: "g", 0x1F: "d"}
-_TAMIL_AFTER = {(0x19, 0x15): "g", (0x1E, 0x1A): "j", (0x23, 0x1F): "d", (0x29, 0x31): "dr"}
+# Tamil's voicing: one letter is t at the start of a word and d between vowels
+# (வடிவேல் Vadivel); after a nasal a stop is voiced (ங்க ng, ஞ்ச nj, ண்ட nd, ன்ற ndr),
+# doubled it is not (ச்ச chch, ற்ற ttr). க between vowels stays k: the names written
+# with it are mostly Sanskrit ones that Latin records spell with k (Sivakumar,
+# Kanakaratnam, Prabakaran), though some are g (Murugan, Yogarajah).
+_TAMIL_BETWEEN_VOWELS = {0x1F: "d"}
+_TAMIL_AFTER = {(0x19, 0x15): "", (0x1E, 0x1A): "j", (0x23, 0x1F): "d", (0x29, 0x31): "dr"}
 _TAMIL_DOUBLED = {0x1A: "ch", 0x31: "tr"}
 
 
@@ -981,6 +983,61 @@ def name_tokens(text: str) -> list[str]:
     return list(_tokenize(text)[0]) if text else []
 
 
+# What registrars write where a name is not known: no one's name, so no evidence. Against
+# a parent's real name "Unknown" would otherwise count as a different parent.
+_PLACEHOLDERS = frozenset(
+    (
+        "unknown", "unk", "unkown", "not known", "notknown", "nk", "n k", "n a",
+        "none", "null", "no name", "noname", "not available", "not applicable",
+        "unnamed", "anonymous", "not given", "not stated", "not specified", "no data",
+        "nd", "tbc", "tbd", "missing", "deceased", "dead", "died", "the late",
+        "inconnu", "inconnue", "non connu", "pas connu", "nc", "desconocido",
+        "desconocida", "no sabe", "ns", "sin nombre", "sin dato", "sin datos",
+        "nao sabe", "desconhecido", "desconhecida", "bilinmiyor", "yok",
+        "ghir maruf", "ghyr maruf", "majhul", "mjhul", "namaloom", "namalum",
+        "neizvestno", "ne izvestno", "neyzvestno", "ne yzvestno", "nevidomo", "ne vidomo",
+        "nevidomyi", "nevidomyy", "neizvesten",
+    )
+)  # fmt: skip
+_PLACEHOLDER_FORM = re.compile(r"[x?0]*")
+_UNKNOWN_ROLE = re.compile(
+    r"(?:unknown|not known|inconnue?|desconocid[oa]|desconhecid[oa]) "
+    r"(?:father|mother|parent|name|pere|mere|padre|madre|pai|mae)"
+    r"|(?:father|mother|parent|name|pere|mere|padre|madre|pai|mae) "
+    r"(?:unknown|not known|inconnue?|desconocid[oa]|desconhecid[oa])"
+)
+
+
+def is_placeholder_name(text: str | None) -> bool:
+    """Whether a name field holds a registrar's "not known" (Unknown, N/A, Inconnu,
+    غير معروف, невідомо, xxx) rather than a name."""
+    folded = fold(text or "")
+    return (
+        folded in _PLACEHOLDERS
+        or bool(_PLACEHOLDER_FORM.fullmatch(folded.replace(" ", "")))
+        or bool(_UNKNOWN_ROLE.fullmatch(folded))
+    )
+
+
+# Arabic teknonyms: a parent called by the name of the eldest son, Abu Mohammed and Umm
+# Ahmad (أبو محمد, أم أحمد), often all the family gives for a father or mother. Abu Bakr
+# and Umm Kulthum are given names themselves.
+_FATHER_OF = frozenset("abu abou abo".split())
+_MOTHER_OF = frozenset("umm um oum am".split())  # not om: Om Prakash is a name
+_TEKNONYM_NAMES = frozenset(("BKR", "KLTM", "KLSM"))
+
+
+def is_teknonym(text: str | None) -> bool:
+    """Whether a parent's name is only a teknonym (Abu Hassan, Umm Ahmad, أبو عبد
+    الرحمن): "father of" or "mother of" and one name, the son's. It names a son, not
+    the parent, so it neither agrees nor disagrees with the parent's own name."""
+    words = fold(text or "").split()
+    if len(words) < 2 or words[0] not in _FATHER_OF | _MOTHER_OF:
+        return False
+    rest = name_tokens(" ".join(words[1:]))
+    return len(rest) == 1 and skeleton(_strip_article(rest[0])) not in _TEKNONYM_NAMES
+
+
 def article_bare_names(text: str) -> list[str]:
     """The names under an article or a particle `name_tokens` merged them with:
     `El Halil` -> ['halil'], `al-Hassan`, `الحسن` -> ['hassan'] / ['hsn'], `de la
@@ -1187,6 +1244,18 @@ def distinct_name(token: str) -> int:
     different names; the table is data an operator may extend.
     """
     return _distinct_names().get(_word(token), -1) if token else -1
+
+
+@lru_cache(maxsize=1)
+def _pet_names() -> frozenset[str]:
+    return frozenset(_word(row["name"]) for row in _read_csv("pet_names.csv") if row.get("name"))
+
+
+def is_pet_name(token: str) -> bool:
+    """Whether a name word is a pet name a family gives whatever the child's name
+    (`data/pet_names.csv`: Kutty, Kanchha, Munna, Baby), which says nothing of the
+    given name. The table is data an operator may extend."""
+    return bool(token) and _word(token) in _pet_names()
 
 
 # ---------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from matching.encode import PAD, YEAR
 from matching.normalize import (
     DISTINCT_SET,
     distinct_name,
+    is_pet_name,
     nickname_canonicals,
     readings,
     skeleton,
@@ -243,6 +244,7 @@ class TokenSimilarity:
         self._before_allah = np.empty(0, dtype=object)  # what precedes its -ullah, else ""
         self._length = np.empty(0, dtype=np.int32)
         self._distinct = np.empty(0, dtype=np.int64)  # `distinct_name` of each token
+        self._pet = np.empty(0, dtype=bool)  # `is_pet_name` of each token
         # each token's first three letters and its every three letters (`short_form`)
         self._opening = np.empty(0, dtype=np.int64)
         self._grams = np.empty((0, _TRIPLES), dtype=np.int64)
@@ -289,6 +291,7 @@ class TokenSimilarity:
                 ("_reading_begins", np.int32),
                 ("_forms", np.int64),
                 ("_distinct", np.int64),
+                ("_pet", bool),
                 ("_opening", np.int64),
                 ("_grams", np.int64),
             ):
@@ -307,6 +310,7 @@ class TokenSimilarity:
         self._before_allah[self._size : n] = [_allah_rest(t) for t in new]
         self._length[self._size : n] = [len(t) for t in new]
         self._distinct[self._size : n] = [distinct_name(t) for t in new]
+        self._pet[self._size : n] = [t.islower() and is_pet_name(t) for t in new]
         self._id_of.update((t, i) for i, t in enumerate(new, start=self._size))
         self._no_concat.clear()  # a new token may be one of them
         key_id = self._key_ids.setdefault
@@ -380,6 +384,14 @@ class TokenSimilarity:
             differ &= ~(_each_found(codes_a, whole_b) & _each_found(codes_b, whole_a))
         out[rows] = differ
         return out
+
+    def pet_names_only(self, a: np.ndarray) -> np.ndarray:
+        """Per row of a token matrix: whether it holds a word and every word is a pet
+        name (`matching.normalize.is_pet_name`: Kutty, Kanchha, Munna)."""
+        self._refresh()
+        held = a != PAD
+        pet = self._pet[np.maximum(a, 0)] | ~held
+        return held.any(axis=1) & pet.all(axis=1)
 
     def _distinct_codes(self, tokens: np.ndarray) -> np.ndarray:
         """Each token's set and group code in `distinct_name` (-1 none, or padding)."""

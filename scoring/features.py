@@ -298,6 +298,14 @@ def _compare_given(
         traces.given[ts], cases.given[cs], traces.names[ts], cases.names[cs]
     )
     levels[short[~told_apart]] = 1
+    # a pet name (Kutty, Kanchha, Munna: `is_pet_name`) is given whatever the child's
+    # name: it neither agrees nor differs, but no more than loosely similar (never
+    # `likely` on the family's evidence alone, which a brother shares)
+    differ = np.flatnonzero(levels == 0)
+    pet = sim.pet_names_only(traces.own_given[t[differ]]) | sim.pet_names_only(
+        cases.own_given[c[differ]]
+    )
+    levels[differ[pet]] = 1
     exact = np.where((levels == forward.levels)[:, None], forward.exact_token, PAD)
     return NameLevels(levels.astype(np.int8), exact)
 
@@ -817,6 +825,9 @@ def compare_family(
     t_mother, t_father = traces.mother[t], traces.father[t]
     levels[:, 4] = _parent_levels(sim, t_mother, c_mother, c_care)
     levels[:, 5] = _parent_levels(sim, t_father, c_father, c_care)
+    # a teknonym (Abu Hassan, Umm Ahmad) names the parent's eldest son: against the
+    # parent's own name it says nothing, neither agreement nor difference
+    levels[:, 4:6][traces.teknonym[t] != cases.teknonym[c]] = NULL
     mother_token = _agreeing_words(sim, t_mother, levels[:, 4], c_mother, c_care)
     father_token = _agreeing_words(sim, t_father, levels[:, 5], c_father, c_care)
     # the inquirer, when not a parent already compared above, against the case's adults:

@@ -12,6 +12,9 @@ from matching.normalize import (
     DATA_DIR,
     article_bare_names,
     fold,
+    is_pet_name,
+    is_placeholder_name,
+    is_teknonym,
     name_forms,
     name_keys,
     name_tokens,
@@ -185,9 +188,12 @@ FOLDS = [
     ("ফাতেমা", "fatema"),  # Bengali ফ is f
     ("कमला देवी", "kamla devi"),
     ("ज़ाकिर", "zakir"),  # a nukta: z
+    ("فاطمہ حمزہ", "fatmah hmzaah"),  # Urdu's final ہ is the -a of Fatima, Hamza
+    ("کاوە", "kawe"),  # Sorani: و before the vowel ە is w
     # the other Brahmic scripts of India; the southern ones say every inherent vowel
-    ("முருகன் செல்வராஜா", "murugan selvaraja"),  # Tamil: k between vowels is g, ச s
+    ("சிவகுமார் செல்வராஜா", "sivakumar selvaraja"),  # Tamil: ச is s
     ("கணேசன் வடிவேல்", "kanesan vadivel"),  # at the start k; t between vowels d
+    ("தங்கம்", "thangam"),  # after ங, k is g
     ("ஞானம் வெற்றி பச்சை", "gnanam vetri pachai"),  # doubled ற் ற is tr, ச் ச ch
     ("సురేష్ రెడ్డి", "suresh reddi"),  # Telugu
     ("శ్రీనివాస్", "srinivas"),  # the south writes श as s
@@ -466,3 +472,44 @@ def test_bare_names_under_articles_and_particles_only() -> None:
     # not under Abd, Abu or bin, and not a word that only starts like an article
     for text in ("Abd al-Rahman", "Abu Bakr", "Bin Laden", "Alina", "Elali", ""):
         assert article_bare_names(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Abu Hassan", True),
+        ("Abou Mohamed", True),
+        ("Abu al-Hassan", True),
+        ("أبو عبد الرحمن", True),
+        ("Umm Ahmad", True),
+        ("أم أحمد", True),
+        ("Abu Bakr", False),  # given names themselves
+        ("Umm Kulthum", False),
+        ("Abu Bakr Siddiq", False),
+        ("Abubakar", False),
+        ("Mohammed Abu Hassan", False),
+        ("Om Prakash", False),
+        ("", False),
+    ],
+)
+def test_is_teknonym(text: str, expected: bool) -> None:
+    assert is_teknonym(text) is expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Unknown", "N/A", "-", "?", "xxx", "Not known", "Inconnue", "desconocido", "غير معروف",
+     "Невідомо", "не известно", "Father unknown", "none"],
+)  # fmt: skip
+def test_placeholder_names(text: str) -> None:
+    assert is_placeholder_name(text)
+
+
+@pytest.mark.parametrize("text", ["Ahmed", "Nil", "Na", "Nadia", "Unknown Soldier Hassan", "Yoko"])
+def test_names_are_not_placeholders(text: str) -> None:
+    assert not is_placeholder_name(text)
+
+
+def test_pet_names() -> None:
+    assert is_pet_name("Kutty") and is_pet_name("KANCHHA") and is_pet_name("малыш")
+    assert not is_pet_name("Tharshan") and not is_pet_name("")

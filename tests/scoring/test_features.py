@@ -743,3 +743,41 @@ def test_a_hard_c_begins_as_k_does() -> None:
     assert levels["family_name"] == 4
     levels = _levels(trace(family_name="Kravchuk"), case(family_name="Cravciuc"))
     assert levels["family_name"] == 4
+
+
+def test_a_parent_written_as_not_known_is_missing_not_another_parent() -> None:
+    """Registrars write Unknown, N/A, Inconnu or غير معروف where no name is known: no
+    evidence at all, where read as a name it was a different father."""
+    for written in ("Unknown", "N/A", "inconnu", "غير معروف", "xxx", "father unknown"):
+        levels = _levels(trace(father_name=written), case(father_name="Ahmed Ali Hassan"))
+        assert levels["father"] == NULL, written
+    given = _levels(trace(given_name="Unknown", family_name="Hassan"), case(given_name="Ali"))
+    assert given["given_name"] == NULL
+
+
+def test_a_teknonym_says_nothing_of_the_parents_own_name() -> None:
+    """Abu Hassan (father of Hassan) is what a family may call the father whose own
+    name, Mohammed Ali, the other record gives: neither the same nor another man. Two
+    teknonyms, or a Bengali Abu Sayed on both sides, compare as names."""
+
+    def father(sought: str, named: str) -> int:
+        return _levels(trace(father_name=sought), case(father_name=named))["father"]
+
+    def mother(sought: str, named: str) -> int:
+        return _levels(trace(mother_name=sought), case(mother_name=named))["mother"]
+
+    assert father("Abu Hassan", "Mohammed Ali") == NULL
+    assert father("أبو عبد الرحمن", "Ibrahim Khalil") == NULL
+    assert mother("Umm Ahmad", "Fatima Saleh") == NULL
+    assert father("Abu Sayed", "Abu Sayed") == 3
+    assert father("Abu Bakr", "Ibrahim Khalil") == 0  # a given name, not a teknonym
+
+
+def test_a_pet_name_is_loosely_similar_to_any_given_name() -> None:
+    """Kutty (Tamil "little one") and Kanchha (Nepali "youngest son") are what a family
+    may call the child whatever the given name: no evidence against it, and never
+    enough for `likely` (level 1, loosely similar)."""
+    for pet, given in (("Kutty", "Tharshan"), ("Kanchha", "Bishal"), ("Munna", "Imran")):
+        levels = _levels(trace(given_name=pet, family_name="Khan"), case(given_name=given))
+        assert levels["given_name"] == 1, pet
+    assert _levels(trace(given_name="Imran"), case(given_name="Bishal"))["given_name"] == 0
