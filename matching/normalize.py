@@ -630,6 +630,8 @@ _OU_W = re.compile(r"ou(?=[aei])")
 # a vowel before s and a stop, in a long word: not the i of Ismail, Islam, Esther
 _PROTHETIC = re.compile(r"[ei]s[tkp].{4}")
 _W_BEFORE_CONSONANT = re.compile(r"w(?=[^aeiouyw])")
+_SILENT_H = re.compile(r"h[aeiou]")
+_CONSONANT = re.compile(r"[^aeiouyw]")
 
 
 def _readings(word: str) -> list[str]:
@@ -643,7 +645,9 @@ def _readings(word: str) -> list[str]:
     (Schewtschenko, where English reads the w of Shawkat as a vowel); Turkish,
     Persian and Somali write the th and dh of Arabic ones as s and z (Osman, Kazem),
     and Persian the q of ق as gh (Ghasem); Persian, Turkish and Spanish write a vowel
-    before an initial s and a consonant (Estanekzai, Stanikzai).
+    before an initial s and a consonant (Estanekzai, Stanikzai); French, Spanish and
+    Russian spellings drop an initial h (Hassana Assana, Harutyunyan Arutyunyan); Fula
+    names end in -atou where Arabic ones end in -a (Fatimatou Fatima).
     """
     out = []
     if "x" in word or ("c" in word and "ch" not in word and "ck" not in word):
@@ -686,6 +690,16 @@ def _readings(word: str) -> list[str]:
     # Estefanía Stefania
     if _PROTHETIC.match(word):
         out.append(word[1:])
+    # an initial h before a vowel is silent in French, Spanish and Portuguese spellings
+    # and is not written by Russian ones of Armenian names: Hassana is Assana, Halima
+    # Alima, Harutyunyan Arutyunyan, Hakobyan Akopyan (long words only: Hana
+    # and Ana, Hadi and Adi are other names)
+    if len(word) >= 6 and _SILENT_H.match(word) and _CONSONANT.search(word, 1):
+        out.append(word[1:])
+    # Fula and Hausa names in French spelling end in -tou where Arabic ones end in a
+    # vowel: Fatimatou is Fatima, Halimatou Halima, Aissatou Aissa, Safiatou Safia
+    if len(word) >= 7 and word.endswith("atou"):
+        out.append(word[:-3])
     out.extend(_host_spellings(word))
     return out
 

@@ -513,3 +513,12 @@ def test_names_are_not_placeholders(text: str) -> None:
 def test_pet_names() -> None:
     assert is_pet_name("Kutty") and is_pet_name("KANCHHA") and is_pet_name("малыш")
     assert not is_pet_name("Tharshan") and not is_pet_name("")
+
+
+def test_readings_of_a_silent_h_and_a_fula_ending() -> None:
+    """Russian spellings of Armenian names and French ones of Sahel names drop an
+    initial h (long words only: Hana and Ana are other names); Fula -atou is -a."""
+    assert skeletons("Harutiunian") & skeletons("Arutyunyan")
+    assert skeletons("Hassana") & skeletons("Assana")
+    assert skeletons("Fatimatou") & skeletons("Fatima")
+    assert not skeletons("Hana") & skeletons("Ana")
