@@ -1204,6 +1204,9 @@ class Generator:
                 host=host,
                 caregiver="" if rng.random() < 0.5 else caregiver,
                 age_mode=("age", rng.choice([-1, 0, 0, 1])) if rng.random() < 0.4 else None,
+                # one child: a second registration may be proposed exactly when the
+                # first may (else the trace, labelled unmatched, would have a true case)
+                proposable=proposable,
             )
             if rng.random() < 0.2:
                 nick = self.nickname(fam, ch, v2)
