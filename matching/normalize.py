@@ -938,13 +938,19 @@ def _tokenize(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
                 continue
             if w in _ABD or w in _ABU:
                 j = i + 1
+                # Abu Abd al-Rahman: the father of Abd al-Rahman, one compound
+                inner = w in _ABU and words[j] in _ABD and j < n - 1
+                if inner:
+                    j += 1
                 if j < n - 1 and _is_article(words[j], words[j + 1]):
                     j += 1  # Abd al-Rahman, Abu al-Hassan
                 name = _strip_article(words[j])
-                if w in _ABD:
+                if inner:
+                    out.append("abu" + _canonical_word("abdal" + name))
+                elif w in _ABD:
                     out.append(_canonical_word("abdal" + name))
                 else:
-                    out.append("abu" + name)
+                    out.append("abu" + _canonical_word(name))
                     bare.append(name)
                 i = j + 1
                 continue

@@ -223,6 +223,9 @@ TOKENS = [
     ("Bin Laden", ["binladen"]),
     ("Mukendi wa Mukendi", ["mukendi", "mukendi"]),
     ("Abu Bakr", ["abubakr"]),
+    ("Abu Abd al-Rahman", ["abuabdalrahman"]),  # the father of Abd al-Rahman
+    ("أبو عبد الرحمن", ["abuabdalrhmn"]),
+    ("Abu Abdulrahman", ["abuabdalrahman"]),
     ("al-Hassan", ["alhassan"]),
     ("Ar-Rashid", ["alrashid"]),
     ("Nasr ad-Din", ["nasraldin"]),
