@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from factories import case
 
-from scoring.engine import Matcher, _both_ways, child_identity_agrees
-from scoring.features import FEATURES
+from scoring.engine import Matcher, _both_ways, child_identity_agrees, may_be_likely
+from scoring.features import FEATURE_INDEX, FEATURES
 from scoring.model import MatchModel
 
 
@@ -45,6 +45,25 @@ def test_likely_needs_a_given_name_that_agrees_or_is_missing() -> None:
     assert not child_identity_agrees(row(1))[0]
     assert child_identity_agrees(row(2))[0]
     assert child_identity_agrees(row(-1))[0]
+
+
+def test_likely_needs_no_parent_named_differently_unless_a_document_is_shared() -> None:
+    """A namesake of the same age and town whose mother (or father) both records name,
+    differently, is another family's child: `possible`, not `likely`."""
+
+    def row(mother: int, father: int = -1, documents: int = -1) -> np.ndarray:
+        levels = np.full((1, len(FEATURES)), -1, dtype=np.int8)
+        levels[0, :4] = (4, 4, 3, 1)  # given, family, birth consistent, same sex
+        levels[0, FEATURE_INDEX["mother"]] = mother
+        levels[0, FEATURE_INDEX["father"]] = father
+        levels[0, FEATURE_INDEX["documents"]] = documents
+        return levels
+
+    assert may_be_likely(row(-1))[0]  # not named on one side: no conflict
+    assert may_be_likely(row(1))[0]  # partly similar
+    assert not may_be_likely(row(0))[0]
+    assert not may_be_likely(row(3, father=0))[0]
+    assert may_be_likely(row(0, documents=2))[0]  # the child's own document, shared
 
 
 def test_two_registrations_are_one_child_only_if_every_given_word_is_found() -> None:
