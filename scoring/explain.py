@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from matching.normalize import is_placeholder_name, is_teknonym
 from scoring.features import FEATURES
 
 Record = Mapping[str, str | None]
@@ -84,12 +85,18 @@ _NOT_COMPARED = {
     "family_name": "neutral: the case has no family name of its own, or each record "
     "took it from the other's father's names",
 }
+# a parent's name that names no one (`features.compare_family`, `encode._name_reader`)
+_NO_PARENT_NAME = "neutral: a teknonym (Abu Hassan, Umm Ahmad) or a name not known"
 
 
 def _unknown(name: str, trace_value: str, case_value: str) -> str:
     """The verdict of a feature with no level."""
     if trace_value and case_value and name in _NOT_COMPARED:
         return _NOT_COMPARED[name]
+    if name in ("mother", "father") and trace_value and case_value:
+        parts = trace_value.split(" | ") + case_value.split(" | ")
+        if any(is_teknonym(p) or is_placeholder_name(p) for p in parts):
+            return _NO_PARENT_NAME
     return "missing (neutral)"
 
 

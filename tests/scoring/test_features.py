@@ -773,6 +773,18 @@ def test_a_teknonym_says_nothing_of_the_parents_own_name() -> None:
     assert father("Abu Bakr", "Ibrahim Khalil") == 0  # a given name, not a teknonym
 
 
+def test_a_teknonym_left_uncompared_says_why() -> None:
+    from scoring.explain import explain
+
+    sought, found = trace(father_name="Abu Hassan"), case(father_name="Mohammed Ali")
+    levels = _levels(sought, found)
+    row = np.array([levels[f.name] for f in FEATURES], dtype=np.int8)
+    evidence = explain(sought, found, row, np.zeros(len(FEATURES)), 0.0, 0.0, 0.0)
+    verdicts = {e["feature"]: e["verdict"] for e in evidence}
+    assert verdicts["father"].startswith("neutral: a teknonym")
+    assert verdicts["mother"] == "missing (neutral)"
+
+
 def test_a_pet_name_is_loosely_similar_to_any_given_name() -> None:
     """Kutty (Tamil "little one") and Kanchha (Nepali "youngest son") are what a family
     may call the child whatever the given name: no evidence against it, and never
