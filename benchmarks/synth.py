@@ -139,6 +139,45 @@ class SynthPaths:
     difficulty: Path
 
 
+def write_data_set(
+    out_dir: Path,
+    fmt: str,
+    tables: tuple[tuple[list[str], list[dict[str, str]]], tuple[list[str], list[dict[str, str]]]],
+    truth: Iterable[tuple[str, str]],
+    labels: Iterable[tuple[str, str]],
+) -> SynthPaths:
+    """Write a generated data set held in memory: `tables` are (columns, rows) of the
+    cases and of the traces, in CSV or JSON Lines; `truth` the (trace, case) pairs and
+    `labels` the (trace, difficulty) pairs, each as CSV. The generators that build
+    their records in memory (field, mosaic) share it; the first two stream theirs."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = SynthPaths(
+        cases=out_dir / f"cases.{fmt}",
+        traces=out_dir / f"traces.{fmt}",
+        truth=out_dir / "truth.csv",
+        difficulty=out_dir / "difficulty.csv",
+    )
+    for path, (columns, rows) in zip((paths.cases, paths.traces), tables, strict=True):
+        with path.open("w", encoding="utf-8", newline="") as f:
+            if fmt == "jsonl":
+                for row in rows:
+                    f.write(json.dumps({k: row[k] for k in columns}, ensure_ascii=False) + "\n")
+                continue
+            writer = csv.DictWriter(f, fieldnames=columns)
+            writer.writeheader()
+            writer.writerows(rows)
+    for path, header, pairs in (
+        (paths.truth, ("trace_id", "case_id"), truth),
+        (paths.difficulty, ("trace_id", "difficulty"), labels),
+    ):
+        with path.open("w", encoding="utf-8", newline="") as f:
+            out = csv.writer(f)
+            out.writerow(header)
+            out.writerows(pairs)
+    return paths
+
+
 @dataclass
 class SynthStats:
     """Counts from one run, for the CLI summary and for tests that check proportions."""

@@ -15,7 +15,6 @@ Haitian hyphenation. Each trace carries one difficulty label naming its main har
 from __future__ import annotations
 
 import csv
-import json
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from random import Random
 
-from benchmarks.synth import SynthPaths
+from benchmarks.synth import SynthPaths, write_data_set
 
 DATA = Path(__file__).parent / "data_field"
 
@@ -874,17 +873,6 @@ class Generator:
                 unmatched += sum(c.label == "unmatched" for c in sought)
 
 
-def _write_rows(path: Path, columns: list[str], rows: list[dict[str, str]], fmt: str) -> None:
-    with path.open("w", encoding="utf-8", newline="") as f:
-        if fmt == "jsonl":
-            for row in rows:
-                f.write(json.dumps({k: row[k] for k in columns}, ensure_ascii=False) + "\n")
-            return
-        writer = csv.DictWriter(f, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
-
-
 def generate_with_stats(
     out_dir: Path, n_cases: int, seed: int, fmt: str = "csv"
 ) -> tuple[SynthPaths, Counter[str]]:
@@ -896,23 +884,13 @@ def generate_with_stats(
     # Shuffled so that file order says nothing about families or duplicates.
     gen.rng.shuffle(gen.cases)
     gen.rng.shuffle(gen.traces)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = SynthPaths(
-        cases=out_dir / f"cases.{fmt}",
-        traces=out_dir / f"traces.{fmt}",
-        truth=out_dir / "truth.csv",
-        difficulty=out_dir / "difficulty.csv",
+    paths = write_data_set(
+        out_dir,
+        fmt,
+        ((CASE_COLUMNS, gen.cases), (TRACE_COLUMNS, gen.traces)),
+        sorted(gen.truth),
+        ((t["trace_id"], gen.labels[t["trace_id"]]) for t in gen.traces),
     )
-    _write_rows(paths.cases, CASE_COLUMNS, gen.cases, fmt)
-    _write_rows(paths.traces, TRACE_COLUMNS, gen.traces, fmt)
-    with paths.truth.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["trace_id", "case_id"])
-        writer.writerows(sorted(gen.truth))
-    with paths.difficulty.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["trace_id", "difficulty"])
-        writer.writerows((t["trace_id"], gen.labels[t["trace_id"]]) for t in gen.traces)
     return paths, Counter(gen.labels.values())
 
 

@@ -16,23 +16,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from contract_columns import CONTRACT_CASE_COLUMNS, CONTRACT_TRACE_COLUMNS
 
 from benchmarks import synth_alt
 from service import pipeline
 
-# Spelled out from contract.md rather than imported, so a change on either side fails here.
-CONTRACT_CASE_COLUMNS = [
-    "case_id", "registration_date", "given_name", "family_name", "other_names", "sex",
-    "date_of_birth", "age", "age_estimated", "father_name", "mother_name", "caregiver_name",
-    "language", "nationality", "ethnicity", "place_of_origin", "separation_place",
-    "separation_date", "current_location", "identifiers", "consent_for_tracing", "status",
-]  # fmt: skip
-CONTRACT_TRACE_COLUMNS = [
-    "trace_id", "request_id", "inquiry_date", "inquirer_name", "inquirer_relation",
-    "given_name", "family_name", "other_names", "sex", "date_of_birth", "age_estimated", "age",
-    "father_name", "mother_name", "language", "nationality", "ethnicity", "place_of_origin",
-    "separation_place", "separation_date", "identifiers", "status",
-]  # fmt: skip
 LABELS = {
     "transliteration", "other_script", "nickname", "name_order", "estimated_age",
     "place_variant", "sibling_twin", "common_name", "duplicate", "unmatched",
