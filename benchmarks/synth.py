@@ -138,6 +138,18 @@ class SynthPaths:
     truth: Path
     difficulty: Path
 
+    @staticmethod
+    def under(out_dir: Path, fmt: str) -> SynthPaths:
+        """The four files of a data set in `out_dir`, which is made if missing."""
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        return SynthPaths(
+            cases=out_dir / f"cases.{fmt}",
+            traces=out_dir / f"traces.{fmt}",
+            truth=out_dir / "truth.csv",
+            difficulty=out_dir / "difficulty.csv",
+        )
+
 
 def write_data_set(
     out_dir: Path,
@@ -150,14 +162,7 @@ def write_data_set(
     cases and of the traces, in CSV or JSON Lines; `truth` the (trace, case) pairs and
     `labels` the (trace, difficulty) pairs, each as CSV. The generators that build
     their records in memory (field, mosaic) share it; the first two stream theirs."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = SynthPaths(
-        cases=out_dir / f"cases.{fmt}",
-        traces=out_dir / f"traces.{fmt}",
-        truth=out_dir / "truth.csv",
-        difficulty=out_dir / "difficulty.csv",
-    )
+    paths = SynthPaths.under(out_dir, fmt)
     for path, (columns, rows) in zip((paths.cases, paths.traces), tables, strict=True):
         with path.open("w", encoding="utf-8", newline="") as f:
             if fmt == "jsonl":
@@ -1788,13 +1793,7 @@ def generate_with_stats(
         raise ValueError(f"unknown format {fmt!r}: use 'csv' or 'jsonl'")
     started = time.perf_counter()
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = SynthPaths(
-        cases=out_dir / f"cases.{fmt}",
-        traces=out_dir / f"traces.{fmt}",
-        truth=out_dir / "truth.csv",
-        difficulty=out_dir / "difficulty.csv",
-    )
+    paths = SynthPaths.under(out_dir, fmt)
     shuffle_rng = Random(f"{seed}:shuffle")
     tmp_dir = Path(tempfile.mkdtemp(prefix=".synth-", dir=out_dir))
     try:

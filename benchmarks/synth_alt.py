@@ -40,6 +40,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Literal
 
+from benchmarks.synth import SynthPaths
 from case_store.fields import CASE_FIELDS, TRACE_FIELDS
 
 DIFFICULTIES: tuple[str, ...] = (
@@ -501,14 +502,6 @@ class View:
     place_mode: str | None = None
     place_chosen: dict[str, str] = field(default_factory=dict)
     quiet_other_names: bool = False
-
-
-@dataclass(frozen=True)
-class SynthPaths:
-    cases: Path
-    traces: Path
-    truth: Path
-    difficulty: Path
 
 
 @dataclass
@@ -1715,14 +1708,8 @@ def generate_with_stats(
     if fmt not in ("csv", "jsonl"):
         raise ValueError(f"fmt must be csv or jsonl, got {fmt!r}")
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
-    paths = SynthPaths(
-        cases=out_dir / f"cases.{fmt}",
-        traces=out_dir / f"traces.{fmt}",
-        truth=out_dir / "truth.csv",
-        difficulty=out_dir / "difficulty.csv",
-    )
+    paths = SynthPaths.under(out_dir, fmt)
     sink = _Sink(out_dir, fmt, max(1, n_cases // 10000), rng)
     try:
         gen = _Generator(_world(), rng, sink, n_cases)

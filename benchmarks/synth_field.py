@@ -23,21 +23,13 @@ from pathlib import Path
 from random import Random
 
 from benchmarks.synth import SynthPaths, write_data_set
+from case_store.fields import CASE_FIELDS, TRACE_FIELDS
 
 DATA = Path(__file__).parent / "data_field"
 
-CASE_COLUMNS = [
-    "case_id", "registration_date", "given_name", "family_name", "other_names", "sex",
-    "date_of_birth", "age", "age_estimated", "father_name", "mother_name", "caregiver_name",
-    "language", "nationality", "ethnicity", "place_of_origin", "separation_place",
-    "separation_date", "current_location", "identifiers", "consent_for_tracing", "status",
-]  # fmt: skip
-TRACE_COLUMNS = [
-    "trace_id", "request_id", "inquiry_date", "inquirer_name", "inquirer_relation",
-    "given_name", "family_name", "other_names", "sex", "date_of_birth", "age_estimated", "age",
-    "father_name", "mother_name", "language", "nationality", "ethnicity", "place_of_origin",
-    "separation_place", "separation_date", "identifiers", "status",
-]  # fmt: skip
+# the contract's columns, as the store's schema names them
+CASE_COLUMNS = list(CASE_FIELDS)
+TRACE_COLUMNS = list(TRACE_FIELDS)
 LABELS = (
     "transliteration", "other_script", "nickname", "name_order", "estimated_age",
     "place_variant", "sibling_twin", "common_name", "duplicate", "unmatched", "plain",
