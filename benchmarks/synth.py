@@ -154,15 +154,23 @@ class SynthPaths:
 def write_data_set(
     out_dir: Path,
     fmt: str,
-    tables: tuple[tuple[list[str], list[dict[str, str]]], tuple[list[str], list[dict[str, str]]]],
+    rng: Random,
+    cases: list[dict[str, str]],
+    traces: list[dict[str, str]],
     truth: Iterable[tuple[str, str]],
-    labels: Iterable[tuple[str, str]],
+    labels: dict[str, str],
 ) -> SynthPaths:
-    """Write a generated data set held in memory: `tables` are (columns, rows) of the
-    cases and of the traces, in CSV or JSON Lines; `truth` the (trace, case) pairs and
-    `labels` the (trace, difficulty) pairs, each as CSV. The generators that build
-    their records in memory (field, mosaic) share it; the first two stream theirs."""
+    """Write a generated data set held in memory (the field and mosaic generators'; the
+    first two stream theirs): the cases and traces in the contract's columns, CSV or
+    JSON Lines, shuffled first by `rng` so that file order says nothing about families,
+    siblings or duplicates; the (trace, case) `truth` pairs and each trace's label
+    (`labels`), as CSV."""
+    if fmt not in ("csv", "jsonl"):
+        raise ValueError(f"fmt must be csv or jsonl, not {fmt!r}")
+    rng.shuffle(cases)
+    rng.shuffle(traces)
     paths = SynthPaths.under(out_dir, fmt)
+    tables = ((CASE_COLUMNS, cases), (TRACE_COLUMNS, traces))
     for path, (columns, rows) in zip((paths.cases, paths.traces), tables, strict=True):
         with path.open("w", encoding="utf-8", newline="") as f:
             if fmt == "jsonl":
@@ -173,8 +181,12 @@ def write_data_set(
             writer.writeheader()
             writer.writerows(rows)
     for path, header, pairs in (
-        (paths.truth, ("trace_id", "case_id"), truth),
-        (paths.difficulty, ("trace_id", "difficulty"), labels),
+        (paths.truth, ("trace_id", "case_id"), sorted(truth)),
+        (
+            paths.difficulty,
+            ("trace_id", "difficulty"),
+            [(t["trace_id"], labels[t["trace_id"]]) for t in traces],
+        ),
     ):
         with path.open("w", encoding="utf-8", newline="") as f:
             out = csv.writer(f)

@@ -1262,22 +1262,13 @@ def generate_with_stats(
     out_dir: Path, n_cases: int, seed: int, fmt: str = "csv"
 ) -> tuple[SynthPaths, Counter[str]]:
     """Write one data set and count its difficulty labels."""
-    if fmt not in ("csv", "jsonl"):
+    if fmt not in ("csv", "jsonl"):  # before the work, not after it
         raise ValueError(f"fmt must be csv or jsonl, not {fmt!r}")
     if n_cases < 1:
         raise ValueError("n_cases must be at least 1")
     gen = Generator(seed)
     gen.run(n_cases)
-    # Shuffled so that file order says nothing about families, siblings or duplicates.
-    gen.rng.shuffle(gen.cases)
-    gen.rng.shuffle(gen.traces)
-    paths = write_data_set(
-        out_dir,
-        fmt,
-        ((CASE_COLUMNS, gen.cases), (TRACE_COLUMNS, gen.traces)),
-        sorted(gen.truth),
-        ((t["trace_id"], gen.labels[t["trace_id"]]) for t in gen.traces),
-    )
+    paths = write_data_set(out_dir, fmt, gen.rng, gen.cases, gen.traces, gen.truth, gen.labels)
     return paths, Counter(gen.labels.values())
 
 
