@@ -110,9 +110,12 @@ class TermFrequencies:
     ) -> None:
         self.share = share
         self._key_list = key_of  # the vocabulary's own list: it grows with queries
-        self._keys = np.empty(0, dtype=np.int64)
+        # per token id: its key's id, and its readings' best share; both grow with the
+        # vocabulary (queries add words) by doubling, so that a stream of single
+        # queries does not copy them whole each time (`_GrowingArray`)
+        self._keys = _GrowingArray(np.int64)
         self._vocabulary = vocabulary
-        self._read = np.empty(0, dtype=np.float64)  # per token: its readings' best share
+        self._read = _GrowingArray(np.float64)
         self._reading = threading.Lock()
         # the same over the names of the cases' parents and caregivers: a mother named
         # Fatima agrees with many more strangers' mothers than one named Kaltouma
@@ -122,10 +125,13 @@ class TermFrequencies:
         self.places = places or {}
 
     def _key_array(self) -> np.ndarray:
-        if self._key_list is not None and len(self._keys) < len(self._key_list):
-            new = np.asarray(self._key_list[len(self._keys) :], dtype=np.int64)
-            self._keys = np.concatenate([self._keys, new])
-        return self._keys
+        if self._key_list is None:
+            return self._keys.view()
+        with self._reading:
+            done, n = len(self._keys), len(self._key_list)
+            if done < n:
+                self._keys.extend(np.asarray(self._key_list[done:n], dtype=np.int64))
+            return self._keys.view()
 
     @cached_property
     def typical(self) -> float:
@@ -181,8 +187,31 @@ class TermFrequencies:
                     shares = self.share[ids]
                     if len(shares) and not np.isnan(shares).all():
                         new[offset] = np.nanmax(shares)
-                self._read = np.concatenate([self._read, new])
-            return self._read
+                self._read.extend(new)
+            return self._read.view()
+
+
+class _GrowingArray:
+    """A 1-D array appended to by doubling its capacity: `view` is its filled part."""
+
+    def __init__(self, dtype: type) -> None:
+        self._data = np.empty(0, dtype=dtype)
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def extend(self, values: np.ndarray) -> None:
+        end = self._size + len(values)
+        if end > len(self._data):
+            grown = np.empty(max(end, 2 * len(self._data), 1024), dtype=self._data.dtype)
+            grown[: self._size] = self._data[: self._size]
+            self._data = grown
+        self._data[self._size : end] = values
+        self._size = end
+
+    def view(self) -> np.ndarray:
+        return self._data[: self._size]
 
 
 def term_frequencies(

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from scoring.features import FEATURES, Comparison
-from scoring.model import MatchModel, ModelMismatch
+from scoring.model import MatchModel, ModelMismatch, TermFrequencies
 
 
 def _synthetic(rng: np.random.Generator, traces: int = 400, per_trace: int = 20):
@@ -132,3 +132,18 @@ def test_a_common_town_weighs_less_than_a_rare_one():
     assert weighed[0] < plain[0] - 0.5
     assert weighed[1] == pytest.approx(plain[1])
     assert plain[2] < weighed[2] <= plain[2] + PLACE_TF_RAISE_BITS + 1e-9
+
+
+def test_name_shares_follow_a_vocabulary_that_grows_query_by_query():
+    """Queries add words to the vocabulary one by one; the table of their keys grows
+    with them (by doubling, not a copy each query) and every lookup stays right."""
+    share = np.array([0.5, 0.25, 0.125, np.nan])
+    key_of = [0, 1, 2]
+    tf = TermFrequencies(share, key_of=key_of)
+    assert tf.of(np.array([0, 1, 2])).tolist() == [0.5, 0.25, 0.125]
+    for word in range(3, 3000):  # each new word's key is one an earlier word holds
+        key_of.append(word % 3)
+        assert tf.of(np.array([word]))[0] == share[word % 3]
+    rows = np.array([[3, 4, -1], [2998, -1, -1], [-1, -1, -1]])
+    assert tf.of(rows)[:2].tolist() == [0.25, share[2998 % 3]]  # the rarer of two agreeing
+    assert np.isnan(tf.of(rows)[2])
