@@ -16,6 +16,7 @@ transliteration defeats phonetic keys) is still found by another:
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -51,6 +52,30 @@ class CandidateGenerator(Protocol):
     name: str
 
     def candidates(self, queries: Encoded, k: int) -> Candidates: ...
+
+
+_SCRATCH = threading.local()
+
+
+def _scratch(n_cases: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """This thread's accumulators for `_top_k_products`, one entry a case, kept from
+    call to call (each call leaves them cleared).
+
+    Made afresh for every query, their pages were zeroed by the kernel on first touch,
+    wherever a query's postings fell: 6 ms a query at a million cases (30,000 cases
+    touched) against 0.5 ms reused. They grow with the store, by half again at least.
+    """
+    held = getattr(_SCRATCH, "arrays", None)
+    if held is None or len(held[0]) < n_cases:
+        size = max(n_cases, int(1.5 * len(held[0])) if held is not None else 0)
+        held = (
+            np.zeros(size, dtype=np.float32),
+            np.zeros(size, dtype=np.float32),
+            np.zeros(size, dtype=np.bool_),
+            np.empty(size, dtype=np.int64),
+        )
+        _SCRATCH.arrays = held
+    return held
 
 
 @njit(nogil=True, cache=True, inline="always")
@@ -92,9 +117,12 @@ def _top_k_products(
     c_indices: np.ndarray,
     d_indptr: np.ndarray,
     d_indices: np.ndarray,
-    n_cases: int,
     k: int,
     k_own: int,
+    sums: np.ndarray,
+    own_sums: np.ndarray,
+    seen: np.ndarray,
+    touched: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each query row's k best cases by the weights of the keys it shares with them,
     best first, ties by case row; then, of the cases left, the `k_own` best by the
@@ -111,12 +139,11 @@ def _top_k_products(
     product (which had to be built in steps to bound memory at a million cases), and
     a tie at the k-th place goes to the lower case row, where the partial sort picked
     among tied cases by its own internals.
+
+    `sums`, `own_sums` (zeros), `seen` (False) and `touched` are scratch arrays of one
+    entry a case (`_scratch`), left as they came: each row clears what it touched.
     """
     n = len(q_indptr) - 1
-    sums = np.zeros(n_cases, dtype=np.float32)
-    own_sums = np.zeros(n_cases, dtype=np.float32)
-    seen = np.zeros(n_cases, dtype=np.bool_)
-    touched = np.empty(n_cases, dtype=np.int64)
     out_q = np.empty(n * (k + k_own), dtype=np.int64)
     out_c = np.empty(n * (k + k_own), dtype=np.int64)
     out_s = np.empty(n * (k + k_own), dtype=np.float32)
@@ -515,9 +542,9 @@ class KeyBlocker:
             postings.indices,
             added.indptr,
             added.indices,
-            self._cases.shape[0],
             k,
             k_own,
+            *_scratch(self._cases.shape[0]),
         )
         return Candidates(queries_q, cases_c, scores)
 

@@ -98,7 +98,7 @@ def test_key_products_are_scipys_ranked_with_ties_by_case():
     added after the build (walked apart) count as if they had been there all along."""
     from scipy import sparse
 
-    from matching.candidates import _top_k_products
+    from matching.candidates import _scratch, _top_k_products
 
     rng = np.random.default_rng(4)
     weights = rng.choice([0.5, 1.25, 2.0], size=30).astype(np.float32)  # many ties
@@ -122,9 +122,9 @@ def test_key_products_are_scipys_ranked_with_ties_by_case():
             built.indices.astype(np.int64),
             added.indptr.astype(np.int64),
             added.indices.astype(np.int64),
-            200,
             k,
             0,
+            *_scratch(200),
         )
         expected = []
         for row in range(40):
@@ -133,6 +133,9 @@ def test_key_products_are_scipys_ranked_with_ties_by_case():
         got = list(zip(q.tolist(), c.tolist(), s.tolist(), strict=True))
         assert got == [(r, int(case), float(np.float32(v))) for r, case, v in expected]
         assert len(got) > 0
+        # the accumulators this thread keeps for the next call come back cleared
+        sums, own_sums, seen, _ = _scratch(200)
+        assert not sums.any() and not own_sums.any() and not seen.any()
 
 
 def _clustered(n: int, dim: int, seed: int) -> np.ndarray:
