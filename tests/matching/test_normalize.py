@@ -352,6 +352,14 @@ PLACES = [
     ("Federal Republic of Somalia > Lower Shabelle", "Soomaaliya > Shabeellaha Hoose"),
     ("State of Eritrea > Gash-Barka", "Eritrea > Zoba Gash-Barka"),
     ("Haiti > Nord", "Haiti > North"),  # a direction alone is a level's whole name
+    # a country's or town's own name in its script is no transliteration of the
+    # English one (Ilankai, Hayastan, Sakartvelo, Mattakkalappu): `places.csv`
+    ("Sri Lanka > Eastern Province > Batticaloa", "இலங்கை > கிழக்கு மாகாணம் > மட்டக்களப்பு"),
+    ("Sri Lanka > Northern Province > Jaffna", "இலங்கை > வட மாகாணம் > யாழ்ப்பாணம்"),
+    ("Armenia > Yerevan", "Հայաստան > Երևան"),
+    ("Georgia > Tbilisi", "საქართველო > თბილისი"),
+    ("Azerbaijan > Tartar", "Azərbaycan > Tərtər"),
+    ("Nepal > Gorkha > Barpak", "नेपाल > गोरखा जिल्ला > बारपाक"),
 ]
 
 
