@@ -285,7 +285,9 @@ def _indic_word(word: str) -> str:
                 last.last = offset
             else:
                 units.append(_Syllable(letter, _INHERENT, True, last=offset))
-            if (bengali and offset == 0x4E) or offset in _CHILLU:  # never a vowel
+            if bengali and offset == 0x4E:  # khanda ta: never a vowel
+                units[-1].vowel, units[-1].inherent = "", False
+            elif offset in _CHILLU:  # Malayalam's bare consonants: none either
                 units[-1].vowel, units[-1].inherent, units[-1].closed = "", False, True
         elif offset == _NUKTA and last is not None and last.consonants:
             if bengali and previous == "\u09af":

@@ -186,6 +186,7 @@ FOLDS = [
     ("মোহাম্মদ আব্দুল্লাহ", "mohammad abdullah"),  # clusters keep the vowel before them
     ("বুথিডং", "buthidang"),  # the anusvara is ng
     ("ফাতেমা", "fatema"),  # Bengali ফ is f
+    ("উৎপল", "utpal"),  # khanda ta: a t with no vowel
     ("कमला देवी", "kamla devi"),
     ("ज़ाकिर", "zakir"),  # a nukta: z
     ("فاطمہ حمزہ", "fatmah hmzaah"),  # Urdu's final ہ is the -a of Fatima, Hamza
@@ -199,6 +200,7 @@ FOLDS = [
     ("శ్రీనివాస్", "srinivas"),  # the south writes श as s
     ("ಗೌಡ", "gauda"),  # Kannada
     ("സുരേഷ് കുമാർ", "suresh kumar"),  # Malayalam, its chillu ർ a bare r
+    ("അൻവർ", "anvar"),  # ... and ൻ a bare n
     ("ਗੁਰਮੀਤ ਗਿੱਲ ਸਿੰਘ", "gurmit gill singh"),  # Gurmukhi: the addak doubles, tippi n
     ("ભાવેશ પટેલ", "bhavesh patel"),  # Gujarati drops the final vowel, as Hindi does
     ("王伟", "wang wei"),  # each Chinese syllable a word, as Latin records write them
