@@ -23,17 +23,9 @@ from pathlib import Path
 from random import Random
 
 from benchmarks.synth import SynthPaths, write_data_set
-from case_store.fields import CASE_FIELDS, TRACE_FIELDS
 
 DATA = Path(__file__).parent / "data_field"
 
-# the contract's columns, as the store's schema names them
-CASE_COLUMNS = list(CASE_FIELDS)
-TRACE_COLUMNS = list(TRACE_FIELDS)
-LABELS = (
-    "transliteration", "other_script", "nickname", "name_order", "estimated_age",
-    "place_variant", "sibling_twin", "common_name", "duplicate", "unmatched", "plain",
-)  # fmt: skip
 
 # ---------------------------------------------------------------------------------------------
 # Ukrainian Cyrillic in the spelling habits of the countries that registered the children.

@@ -525,17 +525,15 @@ class Encoder:
                 for canonical in sorted(nickname_canonicals(token, by_skeleton=False)):
                     if canonical != token and not (alias and canonical not in own_forms):
                         nick.append(canonical)
-            father = _skeletons(get("father_name"))
-            mother = _skeletons(get("mother_name"))
             mother_named, father_named = get("mother_name"), get("father_name")
-            if is_case:
-                other_adult = _skeletons(get("caregiver_name"))
-            else:
-                other_adult = _skeletons(get("inquirer_name"))
+            father, mother = _skeletons(father_named), _skeletons(mother_named)
+            adult_named = get("caregiver_name" if is_case else "inquirer_name")
+            other_adult = _skeletons(adult_named)
+            if not is_case:
                 if relation == "mother" and not mother:
-                    mother, mother_named = other_adult, get("inquirer_name")
+                    mother, mother_named = other_adult, adult_named
                 elif relation == "father" and not father:
-                    father, father_named = other_adult, get("inquirer_name")
+                    father, father_named = other_adult, adult_named
             cols["teknonym"].append((is_teknonym(mother_named), is_teknonym(father_named)))
             if not father and patronymic is not None:
                 father = _skeletons(patronymic[1])

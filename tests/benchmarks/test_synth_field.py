@@ -12,6 +12,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from contract_columns import CONTRACT_CASE_COLUMNS, CONTRACT_TRACE_COLUMNS, LABELS
 
 from benchmarks import synth_field
 
@@ -33,8 +34,8 @@ def paths(tmp_path_factory: pytest.TempPathFactory) -> synth_field.SynthPaths:
 def test_files_and_headers(paths: synth_field.SynthPaths) -> None:
     cases_header, cases = read_csv(paths.cases)
     traces_header, traces = read_csv(paths.traces)
-    assert cases_header == synth_field.CASE_COLUMNS
-    assert traces_header == synth_field.TRACE_COLUMNS
+    assert cases_header == CONTRACT_CASE_COLUMNS
+    assert traces_header == CONTRACT_TRACE_COLUMNS
     assert read_csv(paths.truth)[0] == ["trace_id", "case_id"]
     assert read_csv(paths.difficulty)[0] == ["trace_id", "difficulty"]
     assert N_CASES <= len(cases) < N_CASES * 1.1
@@ -70,7 +71,7 @@ def test_every_trace_has_one_known_label(paths: synth_field.SynthPaths) -> None:
     traces = [r["trace_id"] for r in read_csv(paths.traces)[1]]
     labels = {r["trace_id"]: r["difficulty"] for r in read_csv(paths.difficulty)[1]}
     assert sorted(labels) == sorted(traces)
-    assert set(labels.values()) <= set(synth_field.LABELS)
+    assert set(labels.values()) <= LABELS
     truth_traces = {r["trace_id"] for r in read_csv(paths.truth)[1]}
     for trace_id, label in labels.items():
         assert (label == "unmatched") == (trace_id not in truth_traces)
