@@ -57,7 +57,9 @@ class CandidateGenerator(Protocol):
 _SCRATCH = threading.local()
 
 
-def _scratch(n_cases: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _scratch(
+    n_cases: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """This thread's accumulators for `_top_k_products`, one entry a case, kept from
     call to call (each call leaves them cleared).
 
@@ -73,6 +75,7 @@ def _scratch(n_cases: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
             np.zeros(size, dtype=np.float32),
             np.zeros(size, dtype=np.bool_),
             np.empty(size, dtype=np.int64),
+            np.zeros(size, dtype=np.bool_),
         )
         _SCRATCH.arrays = held
     return held
@@ -84,22 +87,28 @@ def _walk_key(
     indices: np.ndarray,
     key: int,
     weight: np.float32,
-    own: bool,
+    kind: np.int8,
     sums: np.ndarray,
     own_sums: np.ndarray,
     seen: np.ndarray,
     touched: np.ndarray,
     count: int,
+    facts: np.ndarray,
 ) -> int:
     """Add `weight` to every case of one key's postings (none when the key is newer
-    than this part), and to its `own_sums` too for a key of the child's own; returns
-    how many cases the row has touched now."""
+    than this part), and to its `own_sums` too for a key of the child's own (`kind`
+    holds `OWN`), marking its `facts` for a key of a fact (`FACT`); returns how many
+    cases the row has touched now."""
     if key + 1 < len(indptr):
+        quiet = kind & 4
         for kk in range(indptr[key], indptr[key + 1]):
             case = indices[kk]
-            sums[case] += weight
-            if own:
-                own_sums[case] += weight
+            if not quiet:
+                sums[case] += weight
+                if kind & 1:
+                    own_sums[case] += weight
+            if kind & 2:
+                facts[case] = True
             if not seen[case]:
                 seen[case] = True
                 touched[count] = case
@@ -112,110 +121,137 @@ def _top_k_products(
     q_indptr: np.ndarray,
     q_indices: np.ndarray,
     q_data: np.ndarray,
-    q_own: np.ndarray,
+    q_kind: np.ndarray,
     c_indptr: np.ndarray,
     c_indices: np.ndarray,
     d_indptr: np.ndarray,
     d_indices: np.ndarray,
     k: int,
     k_own: int,
+    k_fact: int,
     sums: np.ndarray,
     own_sums: np.ndarray,
     seen: np.ndarray,
     touched: np.ndarray,
+    facts: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each query row's k best cases by the weights of the keys it shares with them,
     best first, ties by case row; then, of the cases left, the `k_own` best by the
-    keys of the child's own alone (`q_own`, parallel to `q_data`), by total score.
+    keys of the child's own alone, by total score; then, of those still left, the
+    `k_fact` best by total score among the cases sharing a fact with the query (a
+    key whose `q_kind` holds `FACT`: a date of birth, a document, a phone).
 
-    The query rows (CSR) carry each key's weight; the cases' postings (keys x cases,
-    CSR, no values) come in two parts: those built with the index (`c_`) and those of
-    cases added since (`d_`), walked one after the other. A case is in one part only,
-    so its sum is the same either way. The product is summed as scipy sums it
-    (float32, key by key in the row's order), but one row at a time into a dense
-    accumulator, keeping only the row's k best.
+    The query rows (CSR) carry each key's weight and kind (`q_kind`, parallel to
+    `q_data`: `OWN`, `FACT` bits); the cases' postings (keys x cases, CSR, no values)
+    come in two parts: those built with the index (`c_`) and those of cases added
+    since (`d_`), walked one after the other. A case is in one part only, so its sum
+    is the same either way. The product is summed as scipy sums it (float32, key by
+    key in the row's order), but one row at a time into a dense accumulator, keeping
+    only the row's k best.
     Against scipy's product and a ranking of its rows in Python it is not faster (36 s
     against 37 s of candidate generation at 100,000 cases), but it never holds the
     product (which had to be built in steps to bound memory at a million cases), and
     a tie at the k-th place goes to the lower case row, where the partial sort picked
     among tied cases by its own internals.
 
-    `sums`, `own_sums` (zeros), `seen` (False) and `touched` are scratch arrays of one
-    entry a case (`_scratch`), left as they came: each row clears what it touched.
+    `sums`, `own_sums` (zeros), `seen`, `facts` (False) and `touched` are scratch
+    arrays of one entry a case (`_scratch`), left as they came: each row clears what
+    it touched.
     """
     n = len(q_indptr) - 1
-    out_q = np.empty(n * (k + k_own), dtype=np.int64)
-    out_c = np.empty(n * (k + k_own), dtype=np.int64)
-    out_s = np.empty(n * (k + k_own), dtype=np.float32)
+    width = k + k_own + k_fact
+    out_q = np.empty(n * width, dtype=np.int64)
+    out_c = np.empty(n * width, dtype=np.int64)
+    out_s = np.empty(n * width, dtype=np.float32)
     written = 0
     for row in range(n):
         count = 0
         for jj in range(q_indptr[row], q_indptr[row + 1]):
             key = q_indices[jj]
             weight = q_data[jj]
-            own = q_own[jj]
+            kind = q_kind[jj]
             count = _walk_key(
-                c_indptr, c_indices, key, weight, own, sums, own_sums, seen, touched, count
+                c_indptr, c_indices, key, weight, kind, sums, own_sums, seen, touched, count, facts
             )
             count = _walk_key(
-                d_indptr, d_indices, key, weight, own, sums, own_sums, seen, touched, count
+                d_indptr, d_indices, key, weight, kind, sums, own_sums, seen, touched, count, facts
             )
         cases = touched[:count].copy()
         scores = np.empty(count, dtype=np.float32)
         own_scores = np.empty(count, dtype=np.float32)
+        shared = np.empty(count, dtype=np.bool_)
         for i in range(count):
             scores[i] = sums[cases[i]]
             own_scores[i] = own_sums[cases[i]]
+            shared[i] = facts[cases[i]]
             sums[cases[i]] = 0.0
             own_sums[cases[i]] = 0.0
             seen[cases[i]] = False
-        nonzero = scores != 0.0  # keys whose weight is zero rank nobody
-        cases, scores, own_scores = cases[nonzero], scores[nonzero], own_scores[nonzero]
-        extra = np.empty(0, dtype=np.int64)
-        extra_scores = np.empty(0, dtype=np.float32)
+            facts[cases[i]] = False
+        # keys whose weight is zero rank nobody; a case met by quiet keys alone is
+        # kept for the places of the cases sharing a fact
+        nonzero = (scores != 0.0) | shared
+        cases, scores = cases[nonzero], scores[nonzero]
+        own_scores, shared = own_scores[nonzero], shared[nonzero]
         kth = np.float32(0.0)
         if len(cases) > k:
             kth = -np.partition(-scores, k - 1)[k - 1]  # the k-th best score
-        if len(cases) > k and k_own > 0:
-            # the cases the total will not keep, best by the child's own keys
-            left = np.flatnonzero((scores <= kth) & (own_scores > 0.0))
-            if len(left) > k_own + 8:  # a margin for cases already in at the k-th place
-                bar = -np.partition(-own_scores[left], k_own + 7)[k_own + 7]
-                left = left[own_scores[left] >= bar]
-            if len(left):
-                by_own = left[np.argsort(-own_scores[left], kind="mergesort")]
-                extra = cases[by_own]
-                extra_scores = scores[by_own]
+        # what the total will not keep (a case tied at the k-th place may be kept:
+        # `tied` below), by the child's own keys, then sharing a fact by the total
+        left = np.flatnonzero(scores <= kth) if len(cases) > k else np.empty(0, np.int64)
+        by_own = left[own_scores[left] > 0.0]
+        if len(by_own) > k_own + 8:  # a margin for cases already in at the k-th place
+            bar = -np.partition(-own_scores[by_own], k_own + 7)[k_own + 7]
+            by_own = by_own[own_scores[by_own] >= bar]
+        by_own = by_own[np.argsort(-own_scores[by_own], kind="mergesort")]
+        by_fact = left[shared[left]]
+        by_fact = by_fact[np.argsort(-scores[by_fact], kind="mergesort")]
         if len(cases) > k:
             # all above the k-th best score, and the lowest case rows at it
             above = scores > kth
             tied = np.sort(cases[scores == kth])[: k - above.sum()]
+            extra_c = np.concatenate((cases[by_own], cases[by_fact]))
+            extra_s = np.concatenate((scores[by_own], scores[by_fact]))
+            extra_own = np.concatenate(
+                (np.ones(len(by_own), np.bool_), np.zeros(len(by_fact), np.bool_))
+            )
             cases = np.concatenate((cases[above], tied))
             scores = np.concatenate((scores[above], np.full(len(tied), kth, np.float32)))
+        else:
+            extra_c = np.empty(0, dtype=np.int64)
+            extra_s = np.empty(0, dtype=np.float32)
+            extra_own = np.empty(0, dtype=np.bool_)
         by_case = np.argsort(cases)
         cases, scores = cases[by_case], scores[by_case]
         order = np.argsort(-scores, kind="mergesort")  # stable: ties by case row
+        start = written
         for at in order:
             out_q[written] = row
             out_c[written] = cases[at]
             out_s[written] = scores[at]
             written += 1
-        taken = 0
-        for i in range(len(extra)):
-            if taken == k_own:
+        taken_own = 0
+        taken_fact = 0
+        for i in range(len(extra_c)):
+            if extra_own[i]:
+                if taken_own == k_own:
+                    continue
+            elif taken_fact == k_fact:
                 break
-            # a case tied at the k-th place may already be in (`tied` above)
             already = False
-            for j in range(len(cases)):
-                if cases[j] == extra[i]:
+            for j in range(start, written):
+                if out_c[j] == extra_c[i]:
                     already = True
                     break
             if not already:
                 out_q[written] = row
-                out_c[written] = extra[i]
-                out_s[written] = extra_scores[i]
+                out_c[written] = extra_c[i]
+                out_s[written] = extra_s[i]
                 written += 1
-                taken += 1
+                if extra_own[i]:
+                    taken_own += 1
+                else:
+                    taken_fact += 1
     return out_q[:written], out_c[:written], out_s[:written]
 
 
@@ -231,6 +267,31 @@ def _phonetic(token: str) -> list[str]:
 # keys of the family, not of the child: parents and caregivers (alone, in a place) and
 # family phones (`_row_ids`)
 FAMILY_KEYS = ("f:", "h:", "c:")
+# keys of facts rather than names: an exact date of birth, a document, a family phone,
+# a town and fortnight of separation
+FACT_KEYS = ("b:", "d:", "c:", "t:")
+# keys that mark a fact but add nothing to the total (`key_kind`)
+QUIET_KEYS = ("t:",)
+OWN, FACT, QUIET = 1, 2, 4  # the bits of a key's kind (`key_kind`)
+
+
+def key_kind(key: str) -> int:
+    """A key's kind, as `_top_k_products` reads it: `OWN` for the child's own keys
+    (not a parent's, a caregiver's or a family phone), `FACT` for a fact's, `QUIET`
+    for a key that only marks a fact.
+
+    A town and fortnight of separation is quiet: added to the total, it ranked the
+    children separated there then (brothers, sisters, neighbours) into every trace's
+    budget, and the model fitted on those candidates learnt that a shared date of
+    separation is common among strangers (4.4 bits to 4.1 on the fourth generator,
+    enough that registrations of one child were no longer recognised as one).
+    """
+    kind = 0 if key.startswith(FAMILY_KEYS) else OWN
+    if key.startswith(QUIET_KEYS):
+        kind |= QUIET
+    return kind | FACT if key.startswith(FACT_KEYS) else kind
+
+
 SEPARATION_BIN_DAYS = 15  # the `s` keys' bins of the date of separation
 
 
@@ -271,8 +332,8 @@ class KeyBlocker:
         self.max_share = max_share
         self.max_postings = max_postings
         self._key_ids: dict[str, int] = {}
-        self._own_flags: list[bool] = []  # per key id: the child's own (`_own_keys`)
-        self._own = np.zeros(0, dtype=np.bool_)
+        self._kind_list: list[int] = []  # per key id: `key_kind` (`_kinds`)
+        self._kind = np.zeros(0, dtype=np.int8)
         self._reset_caches()
         # cases x keys, 1 where a case has the key: what the index is made of, and
         # what is saved; the weights are applied to the query's keys
@@ -365,7 +426,7 @@ class KeyBlocker:
             if not grow:
                 return -1
             kid = self._key_ids[key] = len(self._key_ids)
-            self._own_flags.append(not key.startswith(FAMILY_KEYS))
+            self._kind_list.append(key_kind(key))
         return kid
 
     def _skeleton(self, tid: int) -> str:
@@ -435,10 +496,13 @@ class KeyBlocker:
         given += [t for t in rows.nick[row] if t != PAD]
         strings = self.vocabulary.strings
         places: list[str] = []
+        towns: list[str] = []
         for path in (rows.origin[row], rows.separation[row]):
             levels = [strings[t] for t in path if t != PAD]
             places.extend(levels[1:] if len(levels) > 1 else levels)
+            towns.extend(levels[-1:])
         places = list(dict.fromkeys(places))
+        towns = list(dict.fromkeys(towns))
         if places:
             for tid in given:
                 key = self._skeleton(tid)
@@ -455,6 +519,8 @@ class KeyBlocker:
             for tid in given:
                 key = self._skeleton(tid)
                 ids.extend(self._id(f"s:{key}:{b}", grow) for b in (fortnight, fortnight + 1))
+            for place in towns:
+                ids.extend(self._id(f"t:{place}:{b}", grow) for b in (fortnight, fortnight + 1))
         if finite:
             if hi - lo > 3 * 366:
                 middle = (lo + hi) / 2
@@ -472,7 +538,8 @@ class KeyBlocker:
     # - d, c: a shared document (`kind:value`: the value alone finds it whatever the
     #   kind) or family phone finds a pair whose names were mistyped.
     # - b: an exact date of birth, rare enough to find a child whose very common name
-    #   (Ahmed Mohamed) loses among namesakes, or whose name is in another script.
+    #   (Ahmed Mohamed) loses among namesakes, or whose name is in another script. It,
+    #   d and c are facts: a case sharing one may take the places kept for facts.
     # - g: the given name (a nickname's full forms count: Md in Rathidaung is Mohammed
     #   in Rathidaung) within a place of origin or separation, region or town: a
     #   common name narrowed to the children from there, so the one sought is not
@@ -482,6 +549,10 @@ class KeyBlocker:
     # - s: the given name within the fortnight of separation (and the next): the
     #   family and the caseworker recall the day within weeks, and among a thousand
     #   Mohamed Ahmads few were separated that month.
+    # - t: the town (the last level of a place) within the fortnight of separation
+    #   (and the next), without a name: a nickname (Mamuda for Mohamed) or a pet name
+    #   shares no name key, but few children were separated in Kolofata that week.
+    #   Quiet (`key_kind`): it only marks the cases kept for the places of facts.
     # - y: the given name within a birth year. An estimated age (age 13, estimated)
     #   allows births over five years or more; its keys cover the three years about
     #   the middle, where both sides' estimates most often fall, rather than none.
@@ -501,23 +572,32 @@ class KeyBlocker:
         data = np.ones(len(rows), dtype=np.float32)
         return sparse.csr_matrix((data, (rows, cols)), shape=shape)
 
-    def _own_keys(self) -> np.ndarray:
-        """Per key id: whether it is the child's own (not a parent's, a caregiver's or
-        a family phone); extended by the keys added since it was last asked for."""
-        if len(self._own) < len(self._own_flags):
-            more = np.asarray(self._own_flags[len(self._own) :], dtype=np.bool_)
-            self._own = np.concatenate([self._own, more])
-        return self._own
+    def _kinds(self) -> np.ndarray:
+        """Per key id: its `key_kind`; extended by the keys added since it was last
+        asked for."""
+        if len(self._kind) < len(self._kind_list):
+            more = np.asarray(self._kind_list[len(self._kind) :], dtype=np.int8)
+            self._kind = np.concatenate([self._kind, more])
+        return self._kind
 
-    def candidates(self, queries: Encoded, k: int, k_own: int = 0) -> Candidates:
+    def candidates(self, queries: Encoded, k: int, k_own: int = 0, k_fact: int = 0) -> Candidates:
         """The `k` best cases of each query by the weights of the keys shared, then the
-        `k_own` best of the rest by the child's own keys alone.
+        `k_own` best of the rest by the child's own keys alone, then the `k_fact` best
+        of the rest (by the total) among those sharing a fact with the query.
 
         A trace whose mother is Fatima Ibrahim Elali shares three keys with every case
         whose mother is so named, and those fill the budget: Ahmet Elali, born the
         same day as the Ahmed El Ali sought but registered without his mother, was
         not among them. The few places kept for the child's own keys (name, birth,
         documents, places and dates with the name) find him.
+
+        A nickname defeats the name keys: Divi Iradukunda, born 20 May 2019 in
+        Bujumbura, registered as Divine with only her date, town and a caregiver,
+        shares the date alone with the trace, while dozens of namesakes share the
+        name in several keys each and outrank her. The places kept for the cases
+        sharing a fact (a date of birth, a document, a family phone) find her: at
+        20,000 cases a date of birth is shared by a few children, and where many
+        share it, the total picks those that agree on more.
         """
         if len(queries) == 0:
             return Candidates.empty()
@@ -526,7 +606,7 @@ class KeyBlocker:
         # each key the query has, weighted; keys of weight 0 rank nobody
         q.data = self._idf[q.indices].astype(np.float32)
         q.eliminate_zeros()
-        own = self._own_keys()[q.indices]
+        kinds = self._kinds()[q.indices]
         postings = self._walk()
         added = self._added_postings
         if added is None:
@@ -537,13 +617,14 @@ class KeyBlocker:
             q.indptr.astype(np.int64),
             q.indices.astype(np.int64),
             q.data,
-            own,
+            kinds,
             postings.indptr,
             postings.indices,
             added.indptr,
             added.indices,
             k,
             k_own,
+            k_fact,
             *_scratch(self._cases.shape[0]),
         )
         return Candidates(queries_q, cases_c, scores)
@@ -730,13 +811,14 @@ def union(parts: list[tuple[Candidates, float]]) -> Candidates:
 class Budget:
     """How many candidates each generator may contribute per query."""
 
-    keys: int = 140
+    keys: int = 130
     own: int = 10  # more from the key index, by the child's own keys alone
+    facts: int = 10  # more from the key index, sharing a date of birth, document, phone
     vectors: int = 50
 
     @property
     def total(self) -> int:
-        return self.keys + self.own + self.vectors
+        return self.keys + self.own + self.facts + self.vectors
 
 
 def generate(
@@ -749,7 +831,7 @@ def generate(
     parts: list[tuple[Candidates, float]] = []
     for gen in generators:
         if isinstance(gen, KeyBlocker):
-            found = gen.candidates(queries, budget.keys, budget.own)
+            found = gen.candidates(queries, budget.keys, budget.own, budget.facts)
         else:
             found = gen.candidates(queries, budget.vectors)
         parts.append((found, 1.0))

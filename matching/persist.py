@@ -25,7 +25,7 @@ import faiss
 import numpy as np
 from scipy import sparse
 
-from matching.candidates import FAMILY_KEYS, KeyBlocker, NumpyIndex, VectorBlocker
+from matching.candidates import KeyBlocker, NumpyIndex, VectorBlocker, key_kind
 from matching.encode import Encoded, Vocabulary
 
 # Bump when the layout written below changes: an older directory is then rebuilt.
@@ -144,8 +144,8 @@ def load_key_blocker(directory: Path, vocabulary: Vocabulary) -> KeyBlocker:
     blocker.vocabulary = vocabulary
     keys = json.loads((directory / "keys.json").read_text())
     blocker._key_ids = {key: i for i, key in enumerate(keys)}
-    blocker._own_flags = [not key.startswith(FAMILY_KEYS) for key in keys]
-    blocker._own = np.zeros(0, dtype=np.bool_)
+    blocker._kind_list = [key_kind(key) for key in keys]
+    blocker._kind = np.zeros(0, dtype=np.int8)
     blocker._reset_caches()
     bounds = json.loads((directory / "keys_bounds.json").read_text())
     blocker.max_share = float(bounds["max_share"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -484,7 +484,13 @@ class Matcher:
         c_rows = rng.integers(0, len(self.cases), n_random)
         random = compare_pairs(self.similarity, enc, self.cases, t_rows, c_rows)
         self.model.fit_u(random.levels)
-        cands = generate(self.cases, enc, self.generators, self.budget)
+        # without the places kept for cases sharing a fact (`Budget.facts`): they are
+        # picked for agreeing on a date of birth or a town and fortnight of separation,
+        # and strangers so picked would teach the model that such agreement is common
+        # among strangers, lowering what it is worth in every pair (two registrations
+        # of one child were no longer recognised as one)
+        budget = replace(self.budget, facts=0)
+        cands = generate(self.cases, enc, self.generators, budget)
         cands, comparison = self._compare(enc, cands)
         self.model.fit(comparison, cands.query_rows, self.tf)
         self.fitted = True

@@ -117,12 +117,13 @@ def test_key_products_are_scipys_ranked_with_ties_by_case():
             queries.indptr.astype(np.int64),
             queries.indices.astype(np.int64),
             queries.data,
-            np.ones(len(queries.data), dtype=bool),
+            np.ones(len(queries.data), dtype=np.int8),
             built.indptr.astype(np.int64),
             built.indices.astype(np.int64),
             added.indptr.astype(np.int64),
             added.indices.astype(np.int64),
             k,
+            0,
             0,
             *_scratch(200),
         )
@@ -134,8 +135,8 @@ def test_key_products_are_scipys_ranked_with_ties_by_case():
         assert got == [(r, int(case), float(np.float32(v))) for r, case, v in expected]
         assert len(got) > 0
         # the accumulators this thread keeps for the next call come back cleared
-        sums, own_sums, seen, _ = _scratch(200)
-        assert not sums.any() and not own_sums.any() and not seen.any()
+        sums, own_sums, seen, _, facts = _scratch(200)
+        assert not sums.any() and not own_sums.any() and not seen.any() and not facts.any()
 
 
 def _clustered(n: int, dim: int, seed: int) -> np.ndarray:
@@ -276,6 +277,72 @@ def test_places_kept_for_the_child_s_own_keys_find_him_among_his_mother_s_namesa
     traces = encoder.encode("traces", [sought])
     assert 310 not in blocker.candidates(traces, k=5).case_rows.tolist()
     assert 310 in blocker.candidates(traces, k=5, k_own=2).case_rows.tolist()
+
+
+def test_places_kept_for_shared_facts_find_a_child_registered_under_a_nickname():
+    """Divine, registered with her date of birth and her town only, is sought as Divi
+    Iradukunda with her parents: forty Divis of the same family and town outrank her
+    on the total, and a nickname shares no name key. She shares the date of birth:
+    the places kept for cases sharing a fact find her, and cost nothing where the
+    total keeps every case already."""
+    encoder = Encoder()
+    place = "Burundi > Bujumbura Mairie > Bujumbura"
+    cases = encoder.encode(
+        "cases",
+        [
+            case(given_name="Divi", family_name="Iradukunda", place_of_origin=place)
+            for _ in range(40)
+        ]
+        + [case(given_name="Divine", date_of_birth="2019-05-20", place_of_origin="Kigali")],
+    )
+    blocker = KeyBlocker(cases, encoder.vocabulary)
+    sought = trace(
+        given_name="Divi",
+        family_name="Iradukunda",
+        date_of_birth="2019-05-20",
+        mother_name="Claudine Ndayishimiye",
+        place_of_origin=place,
+    )
+    traces = encoder.encode("traces", [sought])
+    assert 40 not in blocker.candidates(traces, k=5, k_own=2).case_rows.tolist()
+    found = blocker.candidates(traces, k=5, k_own=2, k_fact=1)
+    assert found.case_rows.tolist().count(40) == 1
+    assert len(found) == 8
+    assert len(blocker.candidates(traces, k=50, k_own=2, k_fact=1)) == 41
+
+
+def test_a_town_and_fortnight_of_separation_find_a_child_of_another_name():
+    """Mamuda (a Hausa form of Muhammad) separated in Kolofata on 1 February is
+    registered as Mohamed, separated there two days later: no name key is shared,
+    but the town and the fortnight of separation are, a fact few children share. The
+    key adds nothing to the total (the Musas, sharing the family name, rank first),
+    but the places kept for cases sharing a fact find him."""
+    encoder = Encoder()
+    cases = encoder.encode(
+        "cases",
+        [
+            case(given_name=f"Child{i}", family_name="Musa", separation_date="2015-06-01")
+            for i in range(10)
+        ]
+        + [
+            case(
+                given_name="Mohamed",
+                place_of_origin="Kolofata",
+                separation_date="2015-02-03",
+            )
+        ],
+    )
+    blocker = KeyBlocker(cases, encoder.vocabulary)
+    sought = trace(
+        given_name="Mamuda",
+        family_name="Musa",
+        place_of_origin="Cameroon > Kolofata",
+        separation_date="2015-02-01",
+    )
+    traces = encoder.encode("traces", [sought])
+    assert 10 not in blocker.candidates(traces, k=5, k_own=2).case_rows.tolist()
+    found = blocker.candidates(traces, k=5, k_own=2, k_fact=1)
+    assert found.case_rows[-1] == 10
 
 
 def test_a_mother_in_her_town_finds_the_child_whatever_its_name():
