@@ -649,7 +649,8 @@ def _readings(word: str) -> list[str]:
     and Persian the q of ق as gh (Ghasem); Persian, Turkish and Spanish write a vowel
     before an initial s and a consonant (Estanekzai, Stanikzai); French, Spanish and
     Russian spellings drop an initial h (Hassana Assana, Harutyunyan Arutyunyan); Fula
-    names end in -atou where Arabic ones end in -a (Fatimatou Fatima).
+    names end in -atou where Arabic ones end in -a (Fatimatou Fatima); Tamil and other
+    South Asian spellings write nth for nd (Rajenthiran Rajendran).
     """
     out = []
     if "x" in word or ("c" in word and "ch" not in word and "ck" not in word):
@@ -672,6 +673,11 @@ def _readings(word: str) -> list[str]:
         out.append(word.replace("th", "s"))
     if "dh" in word:
         out.append(word.replace("dh", "z"))
+    # South Asian spellings write the dental after an n as th or as d (Tamil script has
+    # one letter for both, read th): Rajenthiran is Rajendran, Nanthini Nandini,
+    # Sivananthan Sivanandan, Chanthiran Chandran
+    if "nth" in word:
+        out.append(word.replace("nth", "nd"))
     # Congolese (Luba) orthography writes the ch of French and English ones as tsh:
     # Tshibanda is Chibanda, Tshimanga Chimanga
     if "tsh" in word:

@@ -106,6 +106,8 @@ SAME_UNDER_A_READING = [
     ("Tshibanda", "Chibanda"),  # Congolese tsh for ch
     ("Xelîl", "Khalil"),  # Kurdish x for kh
     ("Xədicə", "Khadija"),  # and Azerbaijani
+    ("ராஜேந்திரன்", "Rajendran"),  # Tamil's one letter for th and d, after an n
+    ("Nanthini", "Nandini"),
     # a Ukrainian child registered in a host country, written its way
     ("Szewczenko", "Шевченко"),  # Polish
     ("Cybulenko", "Цибуленко"),  # Polish c is ts
