@@ -70,6 +70,7 @@ PAIRS: list[tuple[str, str, str, str, str]] = [
     ("Gurmukhi", "ਹਰਪ੍ਰੀਤ", "ਗਿੱਲ", "Harpreet", "Gill"),
     ("Malayalam", "സുരേഷ്", "കുമാർ", "Suresh", "Kumar"),
     ("Armenian", "Գոհար", "Հովհաննիսյան", "Gohar", "Hovhannisyan"),
+    ("Armenian, Russian record", "Оганес", "Оганесян", "Hovhannes", "Hovhannisyan"),
     ("Georgian", "ნინო", "ჭავჭავაძე", "Nino", "Chavchavadze"),
     ("Azerbaijani", "Məmməd", "Hüseynov", "Мамед", "Гусейнов"),
     ("Kurmanji", "Xelîl", "Şêxo", "Khalil", "Sheikho"),

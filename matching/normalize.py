@@ -650,7 +650,8 @@ def _readings(word: str) -> list[str]:
     before an initial s and a consonant (Estanekzai, Stanikzai); French, Spanish and
     Russian spellings drop an initial h (Hassana Assana, Harutyunyan Arutyunyan); Fula
     names end in -atou where Arabic ones end in -a (Fatimatou Fatima); Tamil and other
-    South Asian spellings write nth for nd (Rajenthiran Rajendran).
+    South Asian spellings write nth for nd (Rajenthiran Rajendran), Russian ones ov or og
+    for the Armenian hovh (Oganesyan Hovhannisyan).
     """
     out = []
     if "x" in word or ("c" in word and "ch" not in word and "ck" not in word):
@@ -704,6 +705,10 @@ def _readings(word: str) -> list[str]:
     # and Ana, Hadi and Adi are other names)
     if len(word) >= 6 and _SILENT_H.match(word) and _CONSONANT.search(word, 1):
         out.append(word[1:])
+    # Russian writes the Armenian hovh as ov or og (Ованесян, Оганесян): Hovhannisyan
+    # is Ovanesyan and Oganesyan, Hovhannes Ovanes and Oganes
+    if word.startswith("hovh"):
+        out.extend(("ov" + word[4:], "og" + word[4:]))
     # Fula and Hausa names in French spelling end in -tou where Arabic ones end in a
     # vowel: Fatimatou is Fatima, Halimatou Halima, Aissatou Aissa, Safiatou Safia
     if len(word) >= 7 and word.endswith("atou"):
