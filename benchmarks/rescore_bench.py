@@ -365,6 +365,9 @@ def run(args: argparse.Namespace, work: Path) -> str:
     return "\n".join(lines)
 
 
+SINGLE_ADDS = 20  # held-back cases added one at a time (`embedded_increment`)
+
+
 def embedded_increment(embedded: Any, work: Path, truth_file: Path) -> str:
     """The held-back cases added to the embedded matcher in place, then the held-back
     traces matched: how long a batch of new registrations takes to meet its families
@@ -373,6 +376,18 @@ def embedded_increment(embedded: Any, work: Path, truth_file: Path) -> str:
     cases = read_records(work / "cases-new.csv", 10**9)
     traces = read_records(work / "traces-new.csv", 10**9)
     held = len(embedded)
+    # the first few one at a time, each followed by a query: a registration as it is
+    # made, meeting its family at once (the first pays for counting the names once)
+    alone, cases = cases[:SINGLE_ADDS], cases[SINGLE_ADDS:]
+    add_ms: list[float] = []
+    query_ms: list[float] = []
+    for case in alone:
+        started = time.perf_counter()
+        embedded.add_cases([case])
+        add_ms.append(1000 * (time.perf_counter() - started))
+        started = time.perf_counter()
+        embedded.match(traces[len(add_ms) % len(traces)] if traces else {"given_name": "A"})
+        query_ms.append(1000 * (time.perf_counter() - started))
     started = time.perf_counter()
     embedded.add_cases(cases)
     added = time.perf_counter() - started
@@ -390,6 +405,17 @@ def embedded_increment(embedded: Any, work: Path, truth_file: Path) -> str:
         [
             f"| embedded, new records in place ({held:,} cases held) | value |",
             "|---|---|",
+            *(
+                [
+                    f"| `add_cases` of one case, {len(add_ms)} in turn: first / median / "
+                    f"max | {add_ms[0]:.0f} / {statistics.median(add_ms[1:] or add_ms):.0f} "
+                    f"/ {max(add_ms[1:] or add_ms):.0f} ms |",
+                    f"| `match` right after each: median / max | "
+                    f"{statistics.median(query_ms):.0f} / {max(query_ms):.0f} ms |",
+                ]
+                if add_ms
+                else []
+            ),
             f"| `add_cases`, {len(cases):,} cases (indexes extended, no rebuild) | {added:.2f} s |",
             f"| `match_many`, {len(traces):,} traces | {matched:.2f} s |",
             f"| together | {added + matched:.2f} s |",

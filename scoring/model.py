@@ -39,7 +39,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from matching.normalize import skeletons
 from scoring.features import FEATURE_INDEX, FEATURES, Comparison
 
 if TYPE_CHECKING:
@@ -168,25 +167,18 @@ class TermFrequencies:
 
     def _read_shares(self) -> np.ndarray:
         """Per token id: the largest share among the keys of its other readings (NaN for
-        none), worked out once a token as the vocabulary grows. Under a lock: a share
-        must never depend on which thread asked first."""
+        none), worked out once a token as the vocabulary grows, from the pairs the
+        vocabulary keeps (`Vocabulary.reading_keys`). Under a lock: a share must never
+        depend on which thread asked first. Only keys known when the shares were
+        counted have one: a key added since (by a query) is unknown."""
         assert self._vocabulary is not None
-        strings, get = self._vocabulary.strings, self._vocabulary.get
         with self._reading:
-            done, n = len(self._read), len(strings)
+            done, n = len(self._read), len(self._vocabulary.strings)
             if done < n:
-                size = len(self.share)
+                tokens, keys = self._vocabulary.reading_keys(done)
+                pick = (tokens >= done) & (tokens < n) & (keys < len(self.share))
                 new = np.full(n - done, np.nan)
-                for offset, token in enumerate(strings[done:n]):
-                    if not token.islower():  # a key, a number, a place's code
-                        continue
-                    keys = skeletons(token)
-                    if len(keys) < 2:  # its own key alone, which `share` holds
-                        continue
-                    ids = [j for j in map(get, keys) if j is not None and j < size]
-                    shares = self.share[ids]
-                    if len(shares) and not np.isnan(shares).all():
-                        new[offset] = np.nanmax(shares)
+                np.fmax.at(new, tokens[pick] - done, self.share[keys[pick]])
                 self._read.extend(new)
             return self._read.view()
 

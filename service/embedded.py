@@ -278,13 +278,15 @@ class EmbeddedMatcher:
         """
         with self._lock:
             checked = [_validated("cases", case) for case in cases]
-            indexed = {cid for cid in self._cases if cid not in self._closed}
+            # a case closed by this change leaves the index, if it was in it; an open
+            # one enters it (again, when it was there before: the matcher retires its
+            # older row). Only the changed ids are looked up: a set of every indexed
+            # id, made for each change, cost 12 ms a case added at 100,000 cases.
+            leaving = [str(v["case_id"]) for v, open_ in checked if not open_]
+            indexed = {c for c in leaving if c in self._cases and c not in self._closed}
             self._put_valid(checked)
             if self._matcher is None:
                 return
-            # a case closed by this change leaves the index; an open one enters it
-            # (again, when it was there before: the matcher retires its older row)
-            leaving = [str(v["case_id"]) for v, open_ in checked if not open_]
             self._matcher.change_cases(
                 [v for v, open_ in checked if open_], [c for c in leaving if c in indexed]
             )

@@ -134,3 +134,59 @@ def test_postings_of_added_cases_walked_apart_rank_as_if_built_again(data):
     assert keys._added_postings is None
     for field in ("query_rows", "case_rows", "scores"):
         assert np.array_equal(getattr(apart, field), getattr(together, field))
+
+
+def _same_frequencies(got, want) -> None:
+    for a, b in (
+        (got, want),
+        (got.parents, want.parents),
+        *((got.places[level], want.places[level]) for level in (2, 3)),
+    ):
+        assert np.array_equal(a.share, b.share, equal_nan=True)
+    size = len(want.share)
+    tokens = np.arange(size)
+    assert np.array_equal(got.of(tokens), want.of(tokens), equal_nan=True)
+
+
+def test_name_counts_kept_through_changes_equal_a_count_of_the_live_cases(data):
+    """Each change counts its own rows in or out (`CaseCounts`); the shares are the
+    very ones a count of every live case gives, through adds, updates (an id twice
+    in one batch, its last record counting) and removals."""
+    from scoring.engine import case_term_frequencies
+
+    cases, _, built = data
+    matcher = Matcher(cases[:300], model=built.model)
+    matcher.add_cases(cases[300:350])
+    renamed = dict(cases[10], given_name="Zebulon", mother_name="Quixtla Amina")
+    matcher.add_cases([renamed, dict(renamed, given_name="Zacharie"), *cases[350:]])
+    matcher.remove_cases([cases[20]["case_id"], cases[360]["case_id"], "no-such-case"])
+    assert matcher._counts is not None and matcher._counts.n == int(matcher.live.sum())
+    vocabulary = matcher.encoder.vocabulary
+    full = case_term_frequencies(
+        matcher.cases, len(vocabulary), vocabulary.key_of, matcher.live, vocabulary=vocabulary
+    )
+    _same_frequencies(matcher.tf, full)
+
+
+def test_reading_shares_from_the_vocabulary_s_pairs_equal_a_lookup_of_each_word(data):
+    """The keys of each word's readings are worked out once a word for the life of
+    the vocabulary (`Vocabulary.reading_keys`), a key not known yet waiting for its
+    word; the largest share among them is the one a lookup of every reading gives."""
+    from matching.normalize import skeletons
+
+    cases, traces, built = data
+    matcher = Matcher(cases[:300], model=built.model)
+    matcher.encoder.encode("traces", traces[:50])  # words the cases do not hold
+    matcher.add_cases(cases[300:])
+    matcher.encoder.encode("traces", traces[50:])
+    vocabulary = matcher.encoder.vocabulary
+    for tf in (matcher.tf, matcher.tf.parents):
+        want = np.full(len(vocabulary), np.nan)
+        for i, token in enumerate(vocabulary.strings):
+            keys = skeletons(token) if token.islower() else frozenset()
+            ids = [vocabulary.get(k) for k in keys] if len(keys) > 1 else []
+            shares = tf.share[[j for j in ids if j is not None and j < len(tf.share)]]
+            if len(shares) and not np.isnan(shares).all():
+                want[i] = np.nanmax(shares)
+        assert np.array_equal(tf._read_shares(), want, equal_nan=True)
+        assert not np.isnan(want).all()
