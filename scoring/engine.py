@@ -33,7 +33,7 @@ from scoring.features import (
     compare_family,
     compare_pairs,
 )
-from scoring.model import MatchModel, Scored, TermFrequencies
+from scoring.model import MatchModel, Scored, TermFrequencies, key_counts
 
 Record = Mapping[str, str | None]
 
@@ -121,18 +121,6 @@ def case_term_frequencies(
     return counts.frequencies(size, key_of, vocabulary)
 
 
-def _key_counts(tokens: np.ndarray, table: np.ndarray, size: int) -> np.ndarray:
-    """How many rows of `tokens` hold each key (a key counts once a row)."""
-    ids = np.where(tokens >= 0, tokens, -1).astype(np.int64)
-    ids = np.where(ids >= 0, table[np.maximum(ids, 0)], -1)
-    if ids.size:
-        ids = np.sort(ids, axis=1)
-        first = np.ones(ids.shape, dtype=bool)
-        first[:, 1:] = ids[:, 1:] != ids[:, :-1]
-        ids = ids[first & (ids >= 0)]
-    return np.bincount(ids.ravel(), minlength=size)[:size]
-
-
 class CaseCounts:
     """How many live cases hold each name key, each key of a parent's or caregiver's
     name, each place key by level, and each token: what `case_term_frequencies`
@@ -149,6 +137,15 @@ class CaseCounts:
     def __init__(self) -> None:
         self.n = 0
         self._counts = {group: np.zeros(0, dtype=np.int64) for group in self.GROUPS}
+        self._keys = np.zeros(0, dtype=np.int64)  # the vocabulary's `key_of`, as read
+
+    def _table(self, key_of: list[int], size: int) -> np.ndarray:
+        """`key_of` below `size` as an array, read on from where it was last read (a
+        token's key never changes): the list holds a word of every name seen."""
+        if len(self._keys) < size:
+            more = np.asarray(key_of[len(self._keys) : size], dtype=np.int64)
+            self._keys = np.concatenate([self._keys, more])
+        return self._keys[:size]
 
     def _grown(self, group: str, size: int) -> np.ndarray:
         held = self._counts[group]
@@ -164,20 +161,23 @@ class CaseCounts:
         `size`."""
         if not len(rows):
             return
-        table = np.asarray(key_of[:size], dtype=np.int64)
-        parents = np.concatenate([cases.mother, cases.father, cases.other_adult], axis=1)
-        # places by level (a case counts once a place, whether origin or separation
-        # place): the second level of a path is the region, the rest are towns
-        # (`compare_place`)
-        place2 = np.concatenate([cases.origin[:, 1:2], cases.separation[:, 1:2]], axis=1)
-        place3 = np.concatenate([cases.origin[:, 2:], cases.separation[:, 2:]], axis=1)
+        table = self._table(key_of, size)
+        origin, separation = cases.origin[rows], cases.separation[rows]
         for group, tokens in (
-            ("names", cases.names),
-            ("parents", parents),
-            ("place2", place2),
-            ("place3", place3),
+            ("names", cases.names[rows]),
+            (
+                "parents",
+                np.concatenate(
+                    [cases.mother[rows], cases.father[rows], cases.other_adult[rows]], axis=1
+                ),
+            ),
+            # places by level (a case counts once a place, whether origin or separation
+            # place): the second level of a path is the region, the rest are towns
+            # (`compare_place`)
+            ("place2", np.concatenate([origin[:, 1:2], separation[:, 1:2]], axis=1)),
+            ("place3", np.concatenate([origin[:, 2:], separation[:, 2:]], axis=1)),
         ):
-            self._grown(group, size)[:size] += sign * _key_counts(tokens[rows], table, size)
+            self._grown(group, size)[:size] += sign * key_counts(tokens, table, size)
         held = self._grown("tokens", size)
         for column in TOKEN_COLUMNS:
             ids = getattr(cases, column)[rows].ravel()
@@ -190,7 +190,7 @@ class CaseCounts:
     ) -> TermFrequencies:
         """The shares over token ids below `size`; the keys of tokens no case holds
         are unknown (NaN)."""
-        table = np.asarray(key_of[:size], dtype=np.int64)
+        table = self._table(key_of, size)
         tokens = np.flatnonzero(self._grown("tokens", size)[:size] > 0)
         keys = table[tokens]
         known = np.zeros(size, dtype=bool)

@@ -206,6 +206,21 @@ class _GrowingArray:
         return self._data[: self._size]
 
 
+def key_counts(tokens: np.ndarray, table: np.ndarray | None, size: int) -> np.ndarray:
+    """How many rows of `tokens` (token ids, PAD < 0) hold each key below `size`, a
+    key counting once a row; `table` maps a token id to its key's (none: the token is
+    its own key)."""
+    ids = np.where(tokens >= 0, tokens, -1).astype(np.int64)
+    if table is not None:
+        ids = np.where(ids >= 0, table[np.maximum(ids, 0)], -1)
+    if ids.size:
+        ids = np.sort(ids, axis=1)
+        first = np.ones(ids.shape, dtype=bool)
+        first[:, 1:] = ids[:, 1:] != ids[:, :-1]  # a key counts once a row
+        ids = ids[first & (ids >= 0)]
+    return np.bincount(ids.ravel(), minlength=size)[:size]
+
+
 def term_frequencies(
     names: np.ndarray,
     vocabulary_size: int,
@@ -228,17 +243,9 @@ def term_frequencies(
         family = term_frequencies(
             parents, vocabulary_size, key_of, known=known, vocabulary=vocabulary
         )
-    ids = np.where(names >= 0, names, -1).astype(np.int64)
     table = None if key_of is None else np.asarray(key_of[:vocabulary_size], dtype=np.int64)
-    if table is not None:
-        ids = np.where(ids >= 0, table[np.maximum(ids, 0)], -1)
-    if ids.size:
-        ids = np.sort(ids, axis=1)
-        first = np.ones(ids.shape, dtype=bool)
-        first[:, 1:] = ids[:, 1:] != ids[:, :-1]  # a key counts once per case
-        ids = ids[first & (ids >= 0)]
-    counts = np.bincount(ids.ravel(), minlength=vocabulary_size).astype(np.float64)
-    share = counts[:vocabulary_size] / max(len(names), 1)
+    counts = key_counts(names, table, vocabulary_size)
+    share = counts / max(len(names), 1)
     if known is not None:
         tokens = np.flatnonzero(known[:vocabulary_size])
         keys = tokens if table is None else table[tokens]
