@@ -14,7 +14,7 @@ from matching.candidates import (
     faiss_index,
     generate,
 )
-from matching.encode import Encoder
+from matching.encode import Encoded, Encoder
 
 CASES = [
     case(given_name="Oleksandr", family_name="Kovalenko", mother_name="Olena Kovalenko"),
@@ -252,29 +252,32 @@ def test_a_common_name_is_narrowed_by_the_fortnight_of_separation():
     assert found.case_rows[:1].tolist() == [60]
 
 
+def _indexed(cases: list[dict], sought: dict) -> tuple[KeyBlocker, Encoded]:
+    """A key index of `cases` and the trace `sought`, encoded with one vocabulary."""
+    encoder = Encoder()
+    blocker = KeyBlocker(encoder.encode("cases", cases), encoder.vocabulary)
+    return blocker, encoder.encode("traces", [sought])
+
+
 def test_places_kept_for_the_child_s_own_keys_find_him_among_his_mother_s_namesakes():
     """Ahmed El Ali is a name too common to rank by. Ten cases share the trace's
     mother's name and phone; the boy born the day the child sought was, registered
     without his mother, shares the date only. The total ranks the ten first; the
     places kept for the child's own keys find him."""
-    encoder = Encoder()
     others = "Omar Yusuf Hassan Khalid Samir Bilal Tariq Nabil Karim Walid".split()
     family = dict(mother_name="Fatima Ibrahim Elali", identifiers="phone:+963943926159")
-    cases = encoder.encode(
-        "cases",
+    blocker, traces = _indexed(
         [case(given_name="Ahmed", family_name="Elali") for _ in range(300)]
         + [case(given_name=name, family_name="Saleh", **family) for name in others]
         + [case(given_name="Ahmet", family_name="Elali", date_of_birth="2010-11-08")],
+        trace(
+            given_name="Ahmed",
+            family_name="El Ali",
+            date_of_birth="2010-11-08",
+            mother_name="Fatıma İbrahim Elali",
+            identifiers="phone:+963 943 926 159",
+        ),
     )
-    blocker = KeyBlocker(cases, encoder.vocabulary)
-    sought = trace(
-        given_name="Ahmed",
-        family_name="El Ali",
-        date_of_birth="2010-11-08",
-        mother_name="Fatıma İbrahim Elali",
-        identifiers="phone:+963 943 926 159",
-    )
-    traces = encoder.encode("traces", [sought])
     assert 310 not in blocker.candidates(traces, k=5).case_rows.tolist()
     assert 310 in blocker.candidates(traces, k=5, k_own=2).case_rows.tolist()
 
@@ -285,25 +288,21 @@ def test_places_kept_for_shared_facts_find_a_child_registered_under_a_nickname()
     on the total, and a nickname shares no name key. She shares the date of birth:
     the places kept for cases sharing a fact find her, and cost nothing where the
     total keeps every case already."""
-    encoder = Encoder()
     place = "Burundi > Bujumbura Mairie > Bujumbura"
-    cases = encoder.encode(
-        "cases",
+    blocker, traces = _indexed(
         [
             case(given_name="Divi", family_name="Iradukunda", place_of_origin=place)
             for _ in range(40)
         ]
         + [case(given_name="Divine", date_of_birth="2019-05-20", place_of_origin="Kigali")],
+        trace(
+            given_name="Divi",
+            family_name="Iradukunda",
+            date_of_birth="2019-05-20",
+            mother_name="Claudine Ndayishimiye",
+            place_of_origin=place,
+        ),
     )
-    blocker = KeyBlocker(cases, encoder.vocabulary)
-    sought = trace(
-        given_name="Divi",
-        family_name="Iradukunda",
-        date_of_birth="2019-05-20",
-        mother_name="Claudine Ndayishimiye",
-        place_of_origin=place,
-    )
-    traces = encoder.encode("traces", [sought])
     assert 40 not in blocker.candidates(traces, k=5, k_own=2).case_rows.tolist()
     found = blocker.candidates(traces, k=5, k_own=2, k_fact=1)
     assert found.case_rows.tolist().count(40) == 1
@@ -317,29 +316,19 @@ def test_a_town_and_fortnight_of_separation_find_a_child_of_another_name():
     but the town and the fortnight of separation are, a fact few children share. The
     key adds nothing to the total (the Musas, sharing the family name, rank first),
     but the places kept for cases sharing a fact find him."""
-    encoder = Encoder()
-    cases = encoder.encode(
-        "cases",
+    blocker, traces = _indexed(
         [
             case(given_name=f"Child{i}", family_name="Musa", separation_date="2015-06-01")
             for i in range(10)
         ]
-        + [
-            case(
-                given_name="Mohamed",
-                place_of_origin="Kolofata",
-                separation_date="2015-02-03",
-            )
-        ],
+        + [case(given_name="Mohamed", place_of_origin="Kolofata", separation_date="2015-02-03")],
+        trace(
+            given_name="Mamuda",
+            family_name="Musa",
+            place_of_origin="Cameroon > Kolofata",
+            separation_date="2015-02-01",
+        ),
     )
-    blocker = KeyBlocker(cases, encoder.vocabulary)
-    sought = trace(
-        given_name="Mamuda",
-        family_name="Musa",
-        place_of_origin="Cameroon > Kolofata",
-        separation_date="2015-02-01",
-    )
-    traces = encoder.encode("traces", [sought])
     assert 10 not in blocker.candidates(traces, k=5, k_own=2).case_rows.tolist()
     found = blocker.candidates(traces, k=5, k_own=2, k_fact=1)
     assert found.case_rows[-1] == 10
