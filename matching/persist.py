@@ -154,6 +154,7 @@ def load_key_blocker(directory: Path, vocabulary: Vocabulary) -> KeyBlocker:
     blocker._cases = sparse.load_npz(directory / "keys_matrix.npz").tocsr()
     blocker._df = np.bincount(blocker._cases.indices, minlength=blocker._cases.shape[1])
     blocker._postings, blocker._added, blocker._added_postings = None, 0, None
+    blocker._added_blocks = []
     return blocker
 
 
