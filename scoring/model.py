@@ -206,53 +206,17 @@ class _GrowingArray:
         return self._data[: self._size]
 
 
-def key_counts(tokens: np.ndarray, table: np.ndarray | None, size: int) -> np.ndarray:
+def key_counts(tokens: np.ndarray, table: np.ndarray, size: int) -> np.ndarray:
     """How many rows of `tokens` (token ids, PAD < 0) hold each key below `size`, a
-    key counting once a row; `table` maps a token id to its key's (none: the token is
-    its own key)."""
+    key counting once a row; `table` maps a token id to its key's (`Vocabulary.key_of`)."""
     ids = np.where(tokens >= 0, tokens, -1).astype(np.int64)
-    if table is not None:
-        ids = np.where(ids >= 0, table[np.maximum(ids, 0)], -1)
+    ids = np.where(ids >= 0, table[np.maximum(ids, 0)], -1)
     if ids.size:
         ids = np.sort(ids, axis=1)
         first = np.ones(ids.shape, dtype=bool)
         first[:, 1:] = ids[:, 1:] != ids[:, :-1]  # a key counts once a row
         ids = ids[first & (ids >= 0)]
     return np.bincount(ids.ravel(), minlength=size)[:size]
-
-
-def term_frequencies(
-    names: np.ndarray,
-    vocabulary_size: int,
-    key_of: list[int] | None = None,
-    parents: np.ndarray | None = None,
-    known: np.ndarray | None = None,
-    vocabulary: Vocabulary | None = None,
-) -> TermFrequencies:
-    """Count each key (each token without `key_of`) once per case over the cases'
-    name-token arrays; `parents` (the parents' and caregiver's name tokens, one row a
-    case) are counted the same way, apart.
-
-    `known` (a mask over token ids), when given, says which tokens the cases hold in
-    any field: the keys of all others are unknown (NaN), not "never seen" (0). A
-    token that only queries brought into the vocabulary says nothing of how common a
-    name is among the cases, and share 0 would weigh it as the rarest name there is.
-    """
-    family = None
-    if parents is not None:
-        family = term_frequencies(
-            parents, vocabulary_size, key_of, known=known, vocabulary=vocabulary
-        )
-    table = None if key_of is None else np.asarray(key_of[:vocabulary_size], dtype=np.int64)
-    counts = key_counts(names, table, vocabulary_size)
-    share = counts / max(len(names), 1)
-    if known is not None:
-        tokens = np.flatnonzero(known[:vocabulary_size])
-        keys = tokens if table is None else table[tokens]
-        held = np.zeros(vocabulary_size, dtype=bool)
-        held[keys[keys < vocabulary_size]] = True
-        share[~held] = np.nan
-    return TermFrequencies(share, key_of, family, vocabulary=vocabulary)
 
 
 def _favour_top(levels: int) -> np.ndarray:

@@ -12,7 +12,7 @@ from matching.encode import Encoder
 from scoring.comparators import NULL, TokenSimilarity
 from scoring.engine import case_term_frequencies
 from scoring.features import FEATURE_INDEX, FEATURES, compare_pairs
-from scoring.model import CHILD_FEATURES, MatchModel, term_frequencies
+from scoring.model import CHILD_FEATURES, MatchModel
 
 
 def _levels(t: dict, c: dict) -> dict[str, int]:
@@ -24,6 +24,16 @@ def _levels(t: dict, c: dict) -> dict[str, int]:
     rows = np.zeros(1, np.int64)
     levels = compare_pairs(sim, traces, cases, rows, rows).levels[0]
     return {f.name: int(levels[i]) for i, f in enumerate(FEATURES)}
+
+
+def _verdicts(t: dict, c: dict) -> dict[str, str]:
+    """Each feature's verdict in the explanation of the pair (weights all zero)."""
+    from scoring.explain import explain
+
+    levels = _levels(t, c)
+    row = np.array([levels[f.name] for f in FEATURES], dtype=np.int8)
+    evidence = explain(t, c, row, np.zeros(len(FEATURES)), 0.0, 0.0, 0.0)
+    return {e["feature"]: e["verdict"] for e in evidence}
 
 
 def test_a_family_name_in_the_given_field_does_not_agree_with_a_sister() -> None:
@@ -268,7 +278,7 @@ def test_an_exact_given_name_weighs_as_its_rarest_agreeing_word() -> None:
     comparison = compare_pairs(sim, traces, cases, rows, np.array([0, 1]))
     given = FEATURE_INDEX["given_name"]
     assert comparison.levels[:, given].tolist() == [4, 4]
-    tf = term_frequencies(cases.names, len(vocabulary), vocabulary.key_of)
+    tf = case_term_frequencies(cases, len(vocabulary), vocabulary.key_of)
     shares = tf.of(comparison.given_token)
     assert shares[0] == 1 / len(names)  # shafiq: one case in forty
     assert shares[1] == 31 / len(names)  # mohammad alone
@@ -540,14 +550,9 @@ def test_a_date_of_separation_many_cases_share_is_no_sign_of_one_family() -> Non
 
 
 def test_record_dates_left_uncompared_say_why() -> None:
-    from scoring.explain import explain
-
     sought = trace(inquiry_date="2024-01-10", separation_date="2023-12-30")
     found = case(registration_date="2024-02-01", separation_date=None)
-    levels = _levels(sought, found)
-    row = np.array([levels[f.name] for f in FEATURES], dtype=np.int8)
-    evidence = explain(sought, found, row, np.zeros(len(FEATURES)), 0.0, 0.0, 0.0)
-    verdicts = {e["feature"]: e["verdict"] for e in evidence}
+    verdicts = _verdicts(sought, found)
     assert verdicts["record_dates"].startswith("not compared")
     assert verdicts["origin"] == "missing (neutral)"
 
@@ -774,13 +779,8 @@ def test_a_teknonym_says_nothing_of_the_parents_own_name() -> None:
 
 
 def test_a_teknonym_left_uncompared_says_why() -> None:
-    from scoring.explain import explain
-
     sought, found = trace(father_name="Abu Hassan"), case(father_name="Mohammed Ali")
-    levels = _levels(sought, found)
-    row = np.array([levels[f.name] for f in FEATURES], dtype=np.int8)
-    evidence = explain(sought, found, row, np.zeros(len(FEATURES)), 0.0, 0.0, 0.0)
-    verdicts = {e["feature"]: e["verdict"] for e in evidence}
+    verdicts = _verdicts(sought, found)
     assert verdicts["father"].startswith("neutral: a teknonym")
     assert verdicts["mother"] == "missing (neutral)"
 
