@@ -53,6 +53,8 @@ FEATURES: tuple[Feature, ...] = (
             "far apart",
             "within 3 years",
             "within a year",
+            "consistent at the estimate's edge",
+            "consistent within the estimates",
             "consistent",
             "one slip apart",
             "same date of birth",

@@ -135,8 +135,9 @@ def test_key_products_are_scipys_ranked_with_ties_by_case():
         assert got == [(r, int(case), float(np.float32(v))) for r, case, v in expected]
         assert len(got) > 0
         # the accumulators this thread keeps for the next call come back cleared
-        sums, own_sums, seen, _, facts = _scratch(200)
+        sums, own_sums, seen, _, facts, fact_sums = _scratch(200)
         assert not sums.any() and not own_sums.any() and not seen.any() and not facts.any()
+        assert not fact_sums.any()
 
 
 def _clustered(n: int, dim: int, seed: int) -> np.ndarray:
@@ -332,6 +333,47 @@ def test_a_town_and_fortnight_of_separation_find_a_child_of_another_name():
     assert 10 not in blocker.candidates(traces, k=5, k_own=2).case_rows.tolist()
     found = blocker.candidates(traces, k=5, k_own=2, k_fact=1)
     assert found.case_rows[-1] == 10
+
+
+def test_a_shared_phone_comes_before_the_children_separated_there_then():
+    """Pappu Ahmed's family gives its phone, written locally; Muhammad Bilal is
+    registered with it in the international form, and shares no name. Forty Ahmeds
+    of the same parents' names, separated in Nowshera that fortnight, share the town
+    and fortnight (a fact) and the names, and so outrank him on the total; the phone,
+    which only he holds, puts him first among the cases sharing a fact."""
+    family = {"father_name": "Muhammad Ali Ahmed", "mother_name": "Kiran Qureshi"}
+    blocker, traces = _indexed(
+        [case(given_name=f"Other{i}", family_name=f"Family{i}") for i in range(400)]
+        + [
+            case(
+                given_name=f"Child{i}",
+                family_name="Ahmed",
+                separation_place="Pakistan > Nowshera",
+                separation_date="2022-10-10",
+                **family,
+            )
+            for i in range(40)
+        ]
+        + [
+            case(
+                given_name="Muhammad Bilal",
+                separation_place="Pakistan > Nowshera",
+                separation_date="2022-10-12",
+                identifiers="phone:+92858802933",
+            )
+        ],
+        trace(
+            given_name="Pappu",
+            family_name="Ahmed",
+            separation_place="Pakistan > Nowshera",
+            separation_date="2022-10-09",
+            identifiers="phone:0858802933",
+            **family,
+        ),
+    )
+    assert 440 not in blocker.candidates(traces, k=5, k_own=0).case_rows.tolist()
+    found = blocker.candidates(traces, k=5, k_own=0, k_fact=1)
+    assert found.case_rows[-1] == 440
 
 
 def test_a_mother_in_her_town_finds_the_child_whatever_its_name():
