@@ -66,6 +66,7 @@ PAIRS: list[tuple[str, str, str, str, str]] = [
     ("Tamil", "கணேசன்", "யோகராஜா", "Ganesan", "Yogarajah"),
     ("Tamil", "பிரபாகரன்", "வேலுப்பிள்ளை", "Prabhakaran", "Velupillai"),
     ("Tamil", "ராஜேந்திரன்", "நந்தினி", "Rajendran", "Nandini"),
+    ("Tamil", "தர்ஷிகா", "தேவராஜா", "Darshika", "Devarajah"),
     ("Telugu", "శ్రీనివాస్", "రెడ్డి", "Srinivas", "Reddy"),
     ("Gurmukhi", "ਹਰਪ੍ਰੀਤ", "ਗਿੱਲ", "Harpreet", "Gill"),
     ("Malayalam", "സുരേഷ്", "കുമാർ", "Suresh", "Kumar"),

@@ -650,7 +650,8 @@ def _readings(word: str) -> list[str]:
     before an initial s and a consonant (Estanekzai, Stanikzai); French, Spanish and
     Russian spellings drop an initial h (Hassana Assana, Harutyunyan Arutyunyan); Fula
     names end in -atou where Arabic ones end in -a (Fatimatou Fatima); Tamil and other
-    South Asian spellings write nth for nd (Rajenthiran Rajendran), Russian ones ov or og
+    South Asian spellings write nth for nd (Rajenthiran Rajendran) and an initial th for d
+    (Tharshan Darshan), Russian ones ov or og
     for the Armenian hovh (Oganesyan Hovhannisyan).
     """
     out = []
@@ -679,6 +680,10 @@ def _readings(word: str) -> list[str]:
     # Sivananthan Sivanandan, Chanthiran Chandran
     if "nth" in word:
         out.append(word.replace("nth", "nd"))
+    # ... and so does a word's first letter: தர்ஷன் is read Tharshan and written
+    # Darshan, தேவராஜா Thevaraja and Devaraja
+    if word.startswith("th") and len(word) > 3 and word[2] in "aeiou":
+        out.append("d" + word[2:])
     # Congolese (Luba) orthography writes the ch of French and English ones as tsh:
     # Tshibanda is Chibanda, Tshimanga Chimanga
     if "tsh" in word:

@@ -217,12 +217,14 @@ def child_identity_agrees(levels: np.ndarray) -> np.ndarray:
     Family evidence (parents, surname, place, a relative's phone) is shared by
     brothers and sisters, and the model's independence assumption lets it pile up.
     A wrong `likely` can hand a child to the wrong adult, so a pair whose given name
-    differs or is only loosely similar, whose ages are over a year apart or whose sex
-    differs stays `possible` for a person to judge, however high its score. (Unless
+    differs or is only loosely similar, whose ages are over a year apart (or whose
+    dates of birth, both written, differ) or whose sex differs stays `possible` for
+    a person to judge, however high its score. (Unless
     the data holds no relatives at all: `MatchModel.relatives_seen`.)
     """
     given, birth, sex = levels[:, 0], levels[:, 2], levels[:, 3]
-    birth_close = (birth < 0) | (birth >= 2)  # missing, or within a year
+    # missing, or within a year (two dates of birth written months apart are not)
+    birth_close = (birth < 0) | (birth >= BIRTH_WITHIN_A_YEAR)
     # the child's own document (not a family phone) outweighs a name or a date written
     # differently, but not both: identifiers may also be a relative's papers
     same_document = (levels[:, FEATURE_INDEX["documents"]] == SHARED_DOCUMENT) & (
@@ -254,6 +256,7 @@ def may_be_likely(levels: np.ndarray) -> np.ndarray:
 
 
 SHARED_DOCUMENT = len(FEATURES[FEATURE_INDEX["documents"]].levels) - 1
+BIRTH_WITHIN_A_YEAR = FEATURES[FEATURE_INDEX["birth"]].levels.index("within a year")
 SAME_CHILD = 0.99  # pairwise probability above which two cases are one child
 
 

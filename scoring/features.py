@@ -52,6 +52,7 @@ FEATURES: tuple[Feature, ...] = (
         (
             "far apart",
             "within 3 years",
+            "two dates of birth, months apart",
             "within a year",
             "consistent at the estimate's edge",
             "consistent within the estimates",

@@ -108,6 +108,8 @@ SAME_UNDER_A_READING = [
     ("Xədicə", "Khadija"),  # and Azerbaijani
     ("ராஜேந்திரன்", "Rajendran"),  # Tamil's one letter for th and d, after an n
     ("Nanthini", "Nandini"),
+    ("தர்ஷன்", "Darshan"),  # and at a word's start
+    ("Thevaraja", "Devarajah"),
     ("Hovhannisyan", "Оганесян"),  # Russian og or ov for Armenian hovh
     ("Hovhannes", "Ovanes"),
     # a Ukrainian child registered in a host country, written its way
