@@ -134,6 +134,10 @@ _FORMS = 4  # formal names kept per token (`matching.normalize.nickname_canonica
 
 # how `matching.normalize` writes every Abd al- compound, every -ullah one, and Abdullah
 _COMPOUND, _ALLAH, _ABDULLAH = "abdal", "allah", "abdalah"
+# Abdullah however written, as `normalize` folds it: without its final h (Abdulla,
+# Abdalla: Central Asian, Somali and Sudanese records) and in its Somali and Hausa
+# form (Abdullahi, Abdillahi)
+_ABDULLAH_FORMS = frozenset((_ABDULLAH, "abdala", "abdalahi"))
 
 
 _TRIPLES = 16  # three-letter pieces kept per token: those of its first 18 letters
@@ -181,7 +185,10 @@ def _letter_triples(token: str) -> tuple[int, np.ndarray]:
 
 
 def _compound_rest(token: str) -> str:
-    """What follows the Abd al- of a compound name (two letters or more), else ""."""
+    """What follows the Abd al- of a compound name (two letters or more), else "":
+    Abdulla is Abdullah, not the Abd al- of Abdulaziz (his brother's name)."""
+    if token in _ABDULLAH_FORMS:
+        return "ah"
     if token.startswith(_COMPOUND) and len(token) >= len(_COMPOUND) + 2:
         return token[len(_COMPOUND) :]
     return ""
@@ -190,7 +197,7 @@ def _compound_rest(token: str) -> str:
 def _allah_rest(token: str) -> str:
     """What comes before the -ullah of a compound name (two letters or more), else "":
     Zabihullah "zabih", and Abdullah, Abd + Allah, "abd"."""
-    if token == _ABDULLAH:
+    if token in _ABDULLAH_FORMS:
         return "abd"
     if token.endswith(_ALLAH) and len(token) >= len(_ALLAH) + 2:
         return token[: -len(_ALLAH)]

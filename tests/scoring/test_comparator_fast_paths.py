@@ -39,11 +39,13 @@ WORDS = [
     "abdalah", "abdalaziz", "abdalahi", "zabihallah", "najiballah",
     # forms of one name in data/nicknames.csv (Somali Fadumo, Turkish Fatma: Fatima)
     "fatima", "fadumo", "fatma",
+    # Abdullah without its final h
+    "abdala",
 ]  # fmt: skip
 # a skeleton key per word: transliterations share one (what Vocabulary.key_of holds)
 KEYS = [
     0, 0, 0, 3, 3, 3, 6, 6, 6, 9, 10, 11, 11, 13, 14, 15, 15, 17, 18, 19, 20, 21, 21, 3,
-    24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 6, 6, 6, 37, 38, 37, 40, 41, 42, 43, 42,
+    24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 6, 6, 6, 37, 38, 37, 40, 41, 42, 43, 42, 45,
 ]  # fmt: skip
 
 
@@ -76,12 +78,18 @@ class ReferenceSimilarity:
                 similarity, alike = self._read(int(x), int(y))
                 value = max(out.ravel()[index], similarity)
                 first, second = self.strings[x], self.strings[y]
-                compound = all(w.startswith("abdal") and len(w) >= 7 for w in (first, second))
+                # Abdullah however written (Abdulla, Abdullahi) follows Abd al- with "ah"
+                abdullah = ("abdalah", "abdala", "abdalahi")
+                rests = ["ah" if w in abdullah else w[5:] for w in (first, second)]
+                compound = all(
+                    w in abdullah or (w.startswith("abdal") and len(w) >= 7)
+                    for w in (first, second)
+                )
                 if compound and not alike:
-                    value = min(value, JaroWinkler.normalized_similarity(first[5:], second[5:]))
+                    value = min(value, JaroWinkler.normalized_similarity(*rests))
                 # -ullah compounds by what comes before it (Abdullah's "abd")
                 before = [
-                    "abd" if w == "abdalah" else w[:-5] if w.endswith("allah") else ""
+                    "abd" if w in abdullah else w[:-5] if w.endswith("allah") else ""
                     for w in (first, second)
                 ]
                 if all(len(b) >= 2 for b in before) and not alike:

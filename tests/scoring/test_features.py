@@ -570,6 +570,14 @@ def test_two_ullah_compounds_are_as_alike_as_what_precedes_it() -> None:
     # Abdullah is still told from the other Abd al- compounds by what follows Abd al-
     abd = _levels(trace(given_name="Abdullah"), case(given_name="Abdulaziz"))
     assert abd["given_name"] == 0
+    # ... however Abdullah is written: Abdulla and Abdulaziz are brothers, and
+    # Abdulla is still Abdullah, Abdallah, Abdoulaye and (similar) Abdillahi
+    for written in ("Abdulla", "Abdalla", "Abdullahi"):
+        other = _levels(trace(given_name=written), case(given_name="Abdulaziz"))
+        assert other["given_name"] == 0, written
+    for form in ("Abdullah", "Abdallah", "Abdoulaye", "عبدالله"):
+        assert _levels(trace(given_name="Abdulla"), case(given_name=form))["given_name"] == 4
+    assert _levels(trace(given_name="Abdulla"), case(given_name="Abdillahi"))["given_name"] >= 2
 
 
 @pytest.mark.parametrize(
