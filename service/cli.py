@@ -267,7 +267,7 @@ def explain(
     """Show the evidence for one trace/case pair, field by field."""
     try:
         match = pipeline.explain_pair(_store(ctx), trace_id, case_id)
-    except pipeline.NotFound as exc:
+    except (pipeline.NotFound, pipeline.ModelOutdated) as exc:
         raise UserError(str(exc)) from exc
     print_explanation(match)
 

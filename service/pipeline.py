@@ -24,7 +24,7 @@ from case_store.db import make_engine, session_factory, transaction, upgrade
 from case_store.models import Case, Trace
 from scoring import snapshot
 from scoring.engine import Matcher, ScoredMatch, Thresholds  # noqa: F401  (ScoredMatch: the CLI's)
-from scoring.model import MatchModel
+from scoring.model import MatchModel, ModelMismatch
 from service import distributed, indexes, rescoring
 from service.collector import bulk_work
 from service.distributed import ClusterSpec
@@ -372,6 +372,12 @@ class NotFound(LookupError):
     """A record the caller named is not stored."""
 
 
+class ModelOutdated(RuntimeError):
+    """The newest re-score's model was fitted by an older version of the matcher (it
+    compares other features or levels): a pair never proposed cannot be explained
+    with it until `ftr rescore --full` fits a model this version can read."""
+
+
 def explain_pair(store: Store, trace_id: str, case_id: str) -> ScoredMatch:
     """The stored explanation of a pair, or a fresh one when it was never proposed."""
     with transaction(store.sessions) as session:
@@ -388,9 +394,16 @@ def explain_pair(store: Store, trace_id: str, case_id: str) -> ScoredMatch:
             )
         trace_values, case_values = trace.values(), case.values()
         model = repository.latest_model(session)
+    try:
+        fitted = MatchModel.from_json(model) if model else MatchModel()
+    except ModelMismatch as exc:
+        raise ModelOutdated(
+            f"the newest re-score's model was made by an older version of ftr-match ({exc});"
+            " run `ftr rescore --full` to fit one before explaining pairs never proposed"
+        ) from exc
     matcher = Matcher(
         [case_values],
-        model=MatchModel.from_json(model) if model else MatchModel(),
+        model=fitted,
         index=False,  # one pair to score: no candidate generation needed
     )
     return matcher.score_pair(trace_values, case_values)

@@ -244,6 +244,10 @@ def create_app(settings: Settings, *, store: pipeline.Store | None = None) -> Fa
     def _invalid(request: Request, exc: RequestValidationError) -> Any:
         return JSONResponse(status_code=422, content={"detail": clear_errors(exc.errors())})
 
+    @app.exception_handler(pipeline.ModelOutdated)
+    def _model_outdated(request: Request, exc: pipeline.ModelOutdated) -> Any:
+        return JSONResponse(status_code=409, content={"detail": str(exc)})
+
     @app.exception_handler(pages.LoginRequired)
     def _login_required(request: Request, exc: pages.LoginRequired) -> Any:
         return pages.redirect_to_login(request)
