@@ -330,9 +330,17 @@ def test_a_town_and_fortnight_of_separation_find_a_child_of_another_name():
             separation_date="2015-02-01",
         ),
     )
-    assert 10 not in blocker.candidates(traces, k=5, k_own=2).case_rows.tolist()
-    found = blocker.candidates(traces, k=5, k_own=2, k_fact=1)
-    assert found.case_rows[-1] == 10
+    _found_by_the_place_kept_for_facts(blocker, traces, 10, k_own=2)
+
+
+def _found_by_the_place_kept_for_facts(
+    blocker: KeyBlocker, traces: Encoded, row: int, k_own: int
+) -> None:
+    """Case `row` is not among the trace's best by keys, and takes the one place kept
+    for the cases sharing a fact."""
+    assert row not in blocker.candidates(traces, k=5, k_own=k_own).case_rows.tolist()
+    found = blocker.candidates(traces, k=5, k_own=k_own, k_fact=1)
+    assert found.case_rows[-1] == row
 
 
 def test_a_shared_phone_comes_before_the_children_separated_there_then():
@@ -342,38 +350,26 @@ def test_a_shared_phone_comes_before_the_children_separated_there_then():
     and fortnight (a fact) and the names, and so outrank him on the total; the phone,
     which only he holds, puts him first among the cases sharing a fact."""
     family = {"father_name": "Muhammad Ali Ahmed", "mother_name": "Kiran Qureshi"}
+    ahmeds = {"family_name": "Ahmed", "separation_place": "Pakistan > Nowshera", **family}
+    strangers = [case(given_name=f"Other{i}", family_name=f"Family{i}") for i in range(400)]
+    registered = case(
+        given_name="Muhammad Bilal",
+        separation_place="Pakistan > Nowshera",
+        separation_date="2022-10-12",
+        identifiers="phone:+92858802933",
+    )
     blocker, traces = _indexed(
-        [case(given_name=f"Other{i}", family_name=f"Family{i}") for i in range(400)]
-        + [
-            case(
-                given_name=f"Child{i}",
-                family_name="Ahmed",
-                separation_place="Pakistan > Nowshera",
-                separation_date="2022-10-10",
-                **family,
-            )
-            for i in range(40)
-        ]
-        + [
-            case(
-                given_name="Muhammad Bilal",
-                separation_place="Pakistan > Nowshera",
-                separation_date="2022-10-12",
-                identifiers="phone:+92858802933",
-            )
-        ],
+        strangers
+        + [case(given_name=f"Child{i}", separation_date="2022-10-10", **ahmeds) for i in range(40)]
+        + [registered],
         trace(
             given_name="Pappu",
-            family_name="Ahmed",
-            separation_place="Pakistan > Nowshera",
             separation_date="2022-10-09",
             identifiers="phone:0858802933",
-            **family,
+            **ahmeds,
         ),
     )
-    assert 440 not in blocker.candidates(traces, k=5, k_own=0).case_rows.tolist()
-    found = blocker.candidates(traces, k=5, k_own=0, k_fact=1)
-    assert found.case_rows[-1] == 440
+    _found_by_the_place_kept_for_facts(blocker, traces, 440, k_own=0)
 
 
 def test_a_mother_in_her_town_finds_the_child_whatever_its_name():
