@@ -196,14 +196,19 @@ def _parent_levels(
     is often an aunt, a neighbour or a foster family, which says nothing against the
     parent; sharing a word with the parent's name, often a family or father's name,
     says nothing either), and only where the case does not name a parent of that role
-    who differs: Andriy Polishchuk caring for his nephew, whose father is Yurii, is
-    not the father of the child Andriy Polishchuk is looking for.
+    who differs, or is only partly alike: Andriy Polishchuk caring for his nephew,
+    whose father is Yurii, is not the father of the child Andriy Polishchuk is looking
+    for.
     """
     direct = _told_apart(sim, sought, parent, person_levels(person_similarity(sim, sought, parent)))
     via_caregiver = _told_apart(
         sim, sought, caregiver, person_levels(person_similarity(sim, sought, caregiver))
     )
-    via_caregiver = np.where((via_caregiver < 2) | (direct == 0), NULL, via_caregiver)
+    # a parent the case names who is only partly like the one sought (another given
+    # name, the family name shared) is named all the same: Gunay Huseynova is not
+    # Aysel Hasanova, whatever the caregiver Huseyn Huseynov shares with her
+    named_apart = (direct == 0) | (direct == 1)
+    via_caregiver = np.where((via_caregiver < 2) | named_apart, NULL, via_caregiver)
     return np.maximum(direct, via_caregiver)
 
 

@@ -419,6 +419,14 @@ def test_a_caregiver_named_as_the_father_does_not_outweigh_the_father_named() ->
     assert uncle["father"] == 0
     unnamed = _levels(sought, case(caregiver_name="Andriy Polishchuk"))
     assert unnamed["father"] >= 2
+    # nor does a caregiver stand in for a mother named only partly alike (another
+    # given name, the family name shared): Tofig's mother Gunay Huseynova is not
+    # Aysel Hasanova, cared for by Huseyn Huseynov
+    mother = _levels(
+        trace(mother_name="Gunay Huseynova"),
+        case(mother_name="Aysel Hasanova", caregiver_name="Huseyn Huseynov"),
+    )
+    assert mother["mother"] == 1
 
 
 def test_a_title_after_the_given_name_is_no_given_name() -> None:
