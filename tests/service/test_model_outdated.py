@@ -5,14 +5,29 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from benchmarks.synth import generate
 from case_store.db import transaction
 from case_store.models import Case, MatchRun, PotentialMatch, Trace
 from service import pipeline
+
+
+def _newest_model(session: Session, **changes: Any) -> dict[str, Any]:
+    """The newest completed run's model, stored again with `changes` where given: as an
+    older version of the matcher would have written it."""
+    run = session.scalars(
+        select(MatchRun).where(MatchRun.state == "done").order_by(MatchRun.id.desc())
+    ).first()
+    assert run is not None and run.detail
+    model = {**json.loads(run.detail["model"]), **changes}
+    if changes:
+        run.detail = {**run.detail, "model": json.dumps(model)}
+    return model
 
 
 def test_a_pair_never_proposed_is_not_explained_with_an_older_model(tmp_path) -> None:
@@ -33,14 +48,8 @@ def test_a_pair_never_proposed_is_not_explained_with_an_older_model(tmp_path) ->
             for c in session.scalars(select(Case.case_id).order_by(Case.case_id))
             if (trace_id, c) not in proposed
         )
-        run = session.scalars(
-            select(MatchRun).where(MatchRun.state == "done").order_by(MatchRun.id.desc())
-        ).first()
-        detail = dict(run.detail)
-        older = json.loads(detail["model"])
-        older["levels"] = [*older["levels"][:2], 6, *older["levels"][3:]]  # birth as it was
-        detail["model"] = json.dumps(older)
-        run.detail = detail
+        levels = _newest_model(session)["levels"]
+        _newest_model(session, levels=[*levels[:2], 6, *levels[3:]])  # birth as it was
     with pytest.raises(pipeline.ModelOutdated, match="rescore --full"):
         pipeline.explain_pair(store, trace_id, case_id)
     stored = pipeline.explain_pair(store, *sorted(proposed)[0])
@@ -64,12 +73,7 @@ def test_the_api_answers_409_for_a_pair_it_cannot_score_with_an_older_model(worl
                 select(PotentialMatch.case_id).where(PotentialMatch.trace_id == trace_id)
             )
         )
-        run = session.scalars(
-            select(MatchRun).where(MatchRun.state == "done").order_by(MatchRun.id.desc())
-        ).first()
-        detail = dict(run.detail)
-        detail["model"] = json.dumps({**json.loads(detail["model"]), "name": "fs-1to1-v1"})
-        run.detail = detail
+        _newest_model(session, name="fs-1to1-v1")
     case_id = next(c for c in [world.ids["case_n"], *world.cases_n] if c not in proposed)
     answer = world.client.get(f"/v1/matches/{trace_id}/{case_id}", headers=world.auth("admin"))
     assert answer.status_code == 409
