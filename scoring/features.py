@@ -539,14 +539,17 @@ def _no_family_name(
     A trace's family name is sought among all of the case's names, for fields get
     swapped. But Roya registered as Roya alone has no name that could be Zabihulla's:
     where the case has no family name and each of its words is the trace's given
-    name's, the family name is missing (neutral), not different.
+    name's, the family name is missing (neutral), not different. Nor is a case of one
+    word alone, whatever it is: Claudine, registered so, is not Clo Hakizimana's given
+    name, and that is said once, by the given name; she has no word left that could be
+    a family name differing from Hakizimana.
     """
     out = np.zeros(len(t), dtype=bool)
     rows = np.flatnonzero((levels == 0) & (cases.family[c] == PAD).all(axis=1))
     if len(rows):
         names = cases.names[c[rows]]
         extra = _unexplained(sim, names, traces.given[t[rows]])
-        out[rows] = ~extra.any(axis=1)
+        out[rows] = ~extra.any(axis=1) | ((names != PAD).sum(axis=1) == 1)
     return out
 
 

@@ -138,10 +138,14 @@ def test_a_nickname_the_table_lacks_is_loosely_similar() -> None:
 
 
 def test_a_case_with_no_family_name_says_nothing_of_the_traces() -> None:
-    """Roya registered as Roya alone: her family name is missing, not different. Rahma
-    Youssouf (all in the given-name field) does name a family: not Idriss."""
+    """Roya registered as Roya alone: her family name is missing, not different; so is
+    Claudine's against Clo Hakizimana (one word, already a given name that differs, has
+    no family name to differ). Rahma Youssouf (all in the given-name field) does name a
+    family: not Idriss."""
     alone = _levels(trace(given_name="Roya", family_name="Zabihulla"), case(given_name="Roya"))
     assert alone["family_name"] == NULL
+    other = _levels(trace(given_name="Clo", family_name="Hakizimana"), case(given_name="Claudine"))
+    assert (other["given_name"], other["family_name"]) == (0, NULL)
     named = _levels(
         trace(given_name="Rahma", family_name="Idriss"), case(given_name="Rahma Youssouf")
     )
