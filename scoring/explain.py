@@ -111,6 +111,7 @@ def explain(
     *,
     sides: tuple[dict[str, str], dict[str, str]] | None = None,
     together: tuple[float, str] = (0.0, ""),
+    held: str = "",
 ) -> list[dict[str, Any]]:
     """The evidence list of one pair: the prior, one entry per feature, then how the
     trace's other candidates (a sibling as like the child sought) change the odds.
@@ -119,7 +120,8 @@ def explain(
     re-score explains each trace up to ten times and a case often more, and working
     them out again per proposal was a fifth of explaining. `together` is what the
     pair loses because the case is likelier another child of the same tracing request
-    (bits, and that child's trace id: `Matcher._sought_together`).
+    (bits, and that child's trace id: `Matcher._sought_together`). `held` says why a
+    pair whose score reaches `likely` is proposed as `possible` only (`held_row`).
     """
     if sides is None:
         sides = side_values(trace, is_case=False), side_values(case, is_case=True)
@@ -189,4 +191,20 @@ def explain(
             "weight": round(competition_bits, 3),
         }
     )
+    if held:
+        evidence.append(held_row(held))
     return evidence
+
+
+def held_row(reason: str) -> dict[str, Any]:
+    """The evidence row saying why a pair scoring `likely` is proposed as `possible`:
+    a rule, not a weight, so it adds nothing to the odds."""
+    return {
+        "feature": "held",
+        "label": "Why not likely",
+        "trace": "",
+        "case": "",
+        "level": None,
+        "verdict": reason,
+        "weight": 0.0,
+    }

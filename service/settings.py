@@ -65,6 +65,15 @@ class Settings(BaseSettings):
         le=1,
         description="The pair's own probability, before competition, that `likely` also needs.",
     )
+    uncorroborated_threshold: float = Field(
+        _DEFAULT.uncorroborated,
+        gt=0,
+        le=1,
+        description=(
+            "The pair's own probability that `likely` needs where nothing agrees beyond "
+            "what a namesake would share (name, age, place)."
+        ),
+    )
     possible_threshold: float = Field(
         _DEFAULT.possible,
         gt=0,
@@ -87,6 +96,7 @@ class Settings(BaseSettings):
             likely=self.likely_threshold,
             possible=self.possible_threshold,
             alone=self.alone_threshold,
+            uncorroborated=self.uncorroborated_threshold,
         )
 
     @property

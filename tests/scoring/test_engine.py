@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 from factories import case
 
-from scoring.engine import Matcher, _both_ways, child_identity_agrees, may_be_likely
+from scoring.engine import (
+    HELD_UNCORROBORATED,
+    Matcher,
+    Thresholds,
+    _both_ways,
+    child_identity_agrees,
+    corroborated,
+    may_be_likely,
+)
 from scoring.features import FEATURE_INDEX, FEATURES
 from scoring.model import MatchModel
 
@@ -64,6 +72,57 @@ def test_likely_needs_no_parent_named_differently_unless_a_document_is_shared() 
     assert not may_be_likely(row(0))[0]
     assert not may_be_likely(row(3, father=0))[0]
     assert may_be_likely(row(0, documents=2))[0]  # the child's own document, shared
+
+
+def test_corroboration_is_a_weighty_agreement_a_namesake_would_not_share() -> None:
+    """A mother's name, a date of birth, a document, a phone or the date of separation
+    corroborate a pair when they weigh 3 bits or more; the name, the place and the
+    language never do, however much they weigh."""
+    weights = np.zeros((5, len(FEATURES)))
+    weights[0, FEATURE_INDEX["mother"]] = 2.3  # Aisha against Aisha Haruna
+    weights[1, FEATURE_INDEX["mother"]] = 4.7
+    weights[2, FEATURE_INDEX["birth"]] = 6.3  # the same date of birth
+    weights[3, FEATURE_INDEX["separation_date"]] = 1.7  # the week a whole town fled
+    weights[4, [FEATURE_INDEX["given_name"], FEATURE_INDEX["origin"]]] = 9.0
+    assert corroborated(weights).tolist() == [False, True, True, False, False]
+
+
+def test_likely_needs_corroboration_or_an_overwhelming_pair() -> None:
+    """Anna Kovalenko, 9, of Izium, and nothing more: the namesake an unregistered
+    child's family most often meets. The pair is `possible`, its evidence saying why;
+    the same pair naming the same mother is `likely`, and a deployment that sets the
+    bar for uncorroborated pairs lower gets it `likely` too."""
+    record = dict(
+        family_name="Kovalenko",
+        sex="female",
+        age="9",
+        place_of_origin="Ukraine > Kharkiv Oblast > Izium",
+    )
+    anna = case(case_id="C-1", given_name="Anna", **record)
+    sought = dict(trace_id="T-1", given_name="Anna", inquiry_date="2024-04-01", **record)
+    model = MatchModel(prior=0.5, fitted_on={"traces": 2500})
+    mother = FEATURE_INDEX["mother"]
+    model.m[mother] = np.array([0.01, 0.04, 0.15, 0.8])
+    model.s[mother] = np.array([0.7, 0.2, 0.07, 0.03])  # a mother agreeing: 4.7 bits
+    matcher = Matcher([anna], model=model, index=False)
+    bare = matcher.score_pair(sought, anna)
+    assert bare.score >= matcher.thresholds.likely and bare.likelihood == "possible"
+    assert bare.evidence[-1]["feature"] == "held"
+    assert bare.evidence[-1]["verdict"] == HELD_UNCORROBORATED
+    named = matcher.score_pair(
+        dict(sought, mother_name="Olena Kovalenko"), dict(anna, mother_name="Olena Kovalenko")
+    )
+    assert named.likelihood == "likely"
+    assert all(e["feature"] != "held" for e in named.evidence)
+    lenient = Matcher([anna], model=model, index=False, thresholds=Thresholds(uncorroborated=0.9))
+    assert lenient.score_pair(sought, anna).likelihood == "likely"
+    # the batch path decides as the single pair does
+    stranger = case(given_name="Petro", family_name="Bondarenko", sex="male", age="3")
+    indexed = Matcher([anna, stranger], model=model)
+    (proposal, *_) = indexed.match([sought])
+    assert proposal.case_id == "C-1"
+    assert proposal.score >= indexed.thresholds.likely and proposal.likelihood == "possible"
+    assert proposal.evidence[-1]["verdict"] == HELD_UNCORROBORATED
 
 
 def test_two_registrations_are_one_child_only_if_every_given_word_is_found() -> None:

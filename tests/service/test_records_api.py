@@ -249,7 +249,12 @@ def test_adhoc_queries_use_the_persisted_indexes_for_a_caller_who_sees_every_cas
 def test_adhoc_queries_label_by_the_configured_thresholds(template_db, tmp_path) -> None:
     """The service's matchers use the deployment's thresholds, as `ftr rescore` does."""
     world = build_world(
-        template_db, tmp_path, likely_threshold=0.3, alone_threshold=0.3, possible_threshold=0.2
+        template_db,
+        tmp_path,
+        likely_threshold=0.3,
+        alone_threshold=0.3,
+        uncorroborated_threshold=0.3,
+        possible_threshold=0.2,
     )
     try:
         cases = world.client.get("/v1/cases?limit=40", headers=world.auth("admin")).json()

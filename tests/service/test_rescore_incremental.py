@@ -288,7 +288,7 @@ def test_configured_thresholds_label_the_proposals_and_a_change_makes_the_run_fu
     likely_before = sum(lk == "likely" for rows in before.values() for *_, lk in rows)
     assert pipeline.rescore(scored).mode == "incremental"  # nothing changed: same thresholds
 
-    looser = Thresholds(likely=0.6, possible=0.01, alone=0.6)
+    looser = Thresholds(likely=0.6, possible=0.01, alone=0.6, uncorroborated=0.6)
     summary = pipeline.rescore(scored, thresholds=looser)
     assert summary.mode == "full" and "thresholds changed" in (summary.why_full or "")
     after = _proposals(scored)
