@@ -364,7 +364,9 @@ def _whole_names_differ(
     """
     out = np.zeros(len(t), dtype=bool)
     for whole, split, w_rows, s_rows in ((traces, cases, t, c), (cases, traces, c, t)):
-        w_given = whole.given[w_rows]
+        # the given-name field as written: an alias (Sandro, other names) beside
+        # Aleksandre is another given name, not the rest of a whole name
+        w_given = whole.own_given[w_rows]
         rows = np.flatnonzero(
             (whole.family[w_rows] == PAD).all(axis=1)
             & ((w_given != PAD).sum(axis=1) >= 2)
@@ -526,6 +528,19 @@ def _without_given(cases: Encoded, c: np.ndarray) -> np.ndarray:
     return np.where(in_given & ~in_family, PAD, names)
 
 
+def _without_aliases(sim: TokenSimilarity, cases: Encoded, c: np.ndarray) -> np.ndarray:
+    """The case's names less its aliases' given names: the first words of its other
+    names (`Encoded.given` holds them beside the given-name field's own words,
+    `own_given`), and any word that is a form of its own given name (Sandro beside
+    Aleksandre, which `Encoded.given` leaves out: it stands for the given name)."""
+    names, given, own = cases.names[c], cases.given[c], cases.own_given[c]
+    alias = (names[:, :, None] == given[:, None, :]).any(axis=2) & ~(
+        names[:, :, None] == own[:, None, :]
+    ).any(axis=2)
+    alias |= sim.related(names, own).any(axis=2)
+    return np.where(alias & (names != PAD), PAD, names)
+
+
 def _no_family_name(
     sim: TokenSimilarity,
     traces: Encoded,
@@ -547,7 +562,9 @@ def _no_family_name(
     out = np.zeros(len(t), dtype=bool)
     rows = np.flatnonzero((levels == 0) & (cases.family[c] == PAD).all(axis=1))
     if len(rows):
-        names = cases.names[c[rows]]
+        # an alias's first word (Sandro beside Aleksandre) is a given name, never a
+        # family name that could differ
+        names = _without_aliases(sim, cases, c[rows])
         extra = _unexplained(sim, names, traces.given[t[rows]])
         out[rows] = ~extra.any(axis=1) | ((names != PAD).sum(axis=1) == 1)
     return out

@@ -152,6 +152,17 @@ def test_a_case_with_no_family_name_says_nothing_of_the_traces() -> None:
     assert named["family_name"] == 0
 
 
+def test_an_alias_is_neither_the_rest_of_a_whole_name_nor_a_family_name() -> None:
+    """Aleksandre, also called Sandro, registered without a family name: Sandro is a
+    given name beside his, not "Aleksandre Sandro" written whole in the given-name
+    field, nor a family name that differs from Kvaratskhelia."""
+    levels = _levels(
+        trace(given_name="Aleksandre", family_name="Kvaratskhelia"),
+        case(given_name="Aleksandre", other_names="Sandro"),
+    )
+    assert (levels["given_name"], levels["family_name"]) == (4, NULL)
+
+
 def test_only_an_aliass_first_word_is_a_given_name() -> None:
     """Other names often give the child's whole name again: "Hanna Ivanova" is Anna
     Ivanova, and its join (hannaivanova) is no given name that differs from Андреевна."""
