@@ -552,6 +552,9 @@ class KeyBlocker:
             for tid in given:
                 key = self._skeleton(tid)
                 ids.extend(self._id(f"g:{key}:{place}", grow) for place in places)
+            for opening in dict.fromkeys(strings[tid][:3] for tid in given):
+                if len(opening) == 3 and opening.isalpha():
+                    ids.extend(self._id(f"q:{opening}:{place}", grow) for place in places)
             for adults in (rows.mother, rows.father):
                 for tid in adults[row]:
                     if tid != PAD:
@@ -589,6 +592,10 @@ class KeyBlocker:
     #   in Rathidaung) within a place of origin or separation, region or town: a
     #   common name narrowed to the children from there, so the one sought is not
     #   crowded out by namesakes.
+    # - q: the opening of the given name (its first three letters, a nickname's full
+    #   forms' too) within a place of origin or separation: a shortening the nickname
+    #   table lacks (Gulê for Gulistan, Rosa for Rosalie) shares no name key, but few
+    #   children of one town open their names alike.
     # - h: a parent's name within a place: the mother's name and town agree though the
     #   child's own name is only a nickname or in another script.
     # - s: the given name within the fortnight of separation (and the next): the

@@ -389,3 +389,17 @@ def test_a_mother_in_her_town_finds_the_child_whatever_its_name():
     )
     found = blocker.candidates(traces, k=5)
     assert found.case_rows[:1].tolist() == [60]
+
+
+def test_a_shortened_name_meets_its_full_form_in_the_town_by_its_opening():
+    """Gulê Ahmed of Halabja is Gulistan, registered with her town alone: no name key
+    is shared (the nickname table lacks the pair), but the opening of the name within
+    the town is, and the town's children of other names rank below her."""
+    place = "Iraq > Sulaymaniyah > Halabja"
+    blocker, traces = _indexed(
+        [case(given_name=name, place_of_origin=place) for name in ("Nesrin", "Hevi", "Zozan")]
+        + [case(given_name="Gulistan", place_of_origin="Halabja")],
+        trace(given_name="Gulê", family_name="Ahmed", place_of_origin=place),
+    )
+    found = blocker.candidates(traces, k=1)
+    assert found.case_rows.tolist() == [3]
