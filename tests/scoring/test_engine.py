@@ -87,6 +87,13 @@ def test_corroboration_is_a_weighty_agreement_a_namesake_would_not_share() -> No
     assert corroborated(weights).tolist() == [False, True, True, False, False]
 
 
+def _anna_and_the_trace(sought: str, record: dict[str, str]) -> tuple[dict, dict]:
+    """Case C-1, Anna, and trace T-1 seeking `sought` (asked 2024-04-01), both holding
+    `record` besides."""
+    anna = case(case_id="C-1", given_name="Anna", **record)
+    return anna, dict(trace_id="T-1", given_name=sought, inquiry_date="2024-04-01", **record)
+
+
 def test_likely_needs_corroboration_or_an_overwhelming_pair() -> None:
     """Anna Kovalenko, 9, of Izium, and nothing more: the namesake an unregistered
     child's family most often meets. The pair is `possible`, its evidence saying why;
@@ -98,8 +105,7 @@ def test_likely_needs_corroboration_or_an_overwhelming_pair() -> None:
         age="9",
         place_of_origin="Ukraine > Kharkiv Oblast > Izium",
     )
-    anna = case(case_id="C-1", given_name="Anna", **record)
-    sought = dict(trace_id="T-1", given_name="Anna", inquiry_date="2024-04-01", **record)
+    anna, sought = _anna_and_the_trace("Anna", record)
     model = MatchModel(prior=0.5, fitted_on={"traces": 2500})
     mother = FEATURE_INDEX["mother"]
     model.m[mother] = np.array([0.01, 0.04, 0.15, 0.8])
@@ -167,8 +173,7 @@ def test_the_identity_rule_guards_only_where_the_data_holds_relatives() -> None:
         mother_name="Olena Kovalenko",
         place_of_origin="Ukraine > Kharkiv Oblast > Kharkiv",
     )
-    anna = case(case_id="C-1", given_name="Anna", **record)
-    oksana = dict(trace_id="T-1", given_name="Oksana", inquiry_date="2024-04-01", **record)
+    anna, oksana = _anna_and_the_trace("Oksana", record)
     verdicts = {}
     for share in (0.02, 1e-4):
         model = MatchModel(share_relatives=share, prior=0.3, fitted_on={"traces": 2500})
