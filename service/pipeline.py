@@ -150,7 +150,11 @@ def _rescore(
         recorded = recorded or Thresholds().as_dict()
         why_full = None
         if not full and has_matches and recorded != thresholds.as_dict():
-            why_full = f"the thresholds changed since the last run (were {recorded})"
+            # an upgrade that adds a threshold changes them too (stop 25: uncorroborated)
+            why_full = (
+                f"the thresholds changed since the last run (were {recorded}, "
+                f"now {thresholds.as_dict()})"
+            )
             stored = None
         # a full run re-fits the model, and refines it with the officers' confirmations
         refit = full or stored is None or not has_matches

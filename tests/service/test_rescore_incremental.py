@@ -291,6 +291,7 @@ def test_configured_thresholds_label_the_proposals_and_a_change_makes_the_run_fu
     looser = Thresholds(likely=0.6, possible=0.01, alone=0.6, uncorroborated=0.6)
     summary = pipeline.rescore(scored, thresholds=looser)
     assert summary.mode == "full" and "thresholds changed" in (summary.why_full or "")
+    assert str(looser.as_dict()) in (summary.why_full or "")
     after = _proposals(scored)
     rows = [row for found in after.values() for row in found]
     assert all(score >= 0.01 for _, _, score, _ in rows)
@@ -305,6 +306,20 @@ def test_configured_thresholds_label_the_proposals_and_a_change_makes_the_run_fu
     assert {t: [(c, r, lk) for c, r, _, lk in v] for t, v in _proposals(scored).items()} == {
         t: [(c, r, lk) for c, r, _, lk in v] for t, v in before.items()
     }
+
+
+def test_a_store_labelled_before_the_corroboration_bar_is_relabelled_in_full(scored) -> None:
+    """A run before stop 25 recorded three thresholds, not the `uncorroborated` bar its
+    labels were made without: the first run after the upgrade relabels every trace,
+    and says why; the next is incremental again."""
+    with transaction(scored.sessions) as session:
+        run = session.scalars(select(MatchRun).order_by(MatchRun.id.desc()).limit(1)).one()
+        old = dict(run.detail or {})
+        old["thresholds"] = {k: v for k, v in old["thresholds"].items() if k != "uncorroborated"}
+        run.detail = old
+    summary = pipeline.rescore(scored)
+    assert summary.mode == "full" and "uncorroborated" in (summary.why_full or "")
+    assert pipeline.rescore(scored).mode == "incremental"
 
 
 @pytest.mark.parametrize(
