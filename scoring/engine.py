@@ -24,7 +24,7 @@ from matching.candidates import (
 )
 from matching.encode import PAD, Encoded, Encoder, Vocabulary
 from scoring.comparators import NULL, TokenSimilarity, compare_name_part
-from scoring.explain import explain, held_row, side_values
+from scoring.explain import explain, side_values
 from scoring.features import (
     FEATURE_INDEX,
     FEATURES,
@@ -1015,16 +1015,8 @@ class Matcher:
         )
         scored = self.model.score(comparison, self.tf)
         score = float(scored.probability[0])
-        evidence = explain(
-            trace,
-            case,
-            comparison.levels[0],
-            scored.weights[0],
-            scored.prior_bits,
-            0.0,
-            float(scored.relatives[0]),
-        )
         likelihood = self.thresholds.likelihood(score) or "below possible"
+        held = ""
         if likelihood == "likely":
             levels = comparison.levels
             held = self._held(
@@ -1035,7 +1027,16 @@ class Matcher:
             )
             if held:
                 likelihood = "possible"
-                evidence.append(held_row(held))
+        evidence = explain(
+            trace,
+            case,
+            comparison.levels[0],
+            scored.weights[0],
+            scored.prior_bits,
+            0.0,
+            float(scored.relatives[0]),
+            held=held,
+        )
         return ScoredMatch(
             trace_id=str(trace.get("trace_id")),
             case_id=str(case.get("case_id")),

@@ -121,7 +121,7 @@ def explain(
     them out again per proposal was a fifth of explaining. `together` is what the
     pair loses because the case is likelier another child of the same tracing request
     (bits, and that child's trace id: `Matcher._sought_together`). `held` says why a
-    pair whose score reaches `likely` is proposed as `possible` only (`held_row`).
+    pair whose score reaches `likely` is proposed as `possible` only (`Matcher._held`).
     """
     if sides is None:
         sides = side_values(trace, is_case=False), side_values(case, is_case=True)
@@ -192,19 +192,16 @@ def explain(
         }
     )
     if held:
-        evidence.append(held_row(held))
+        # a rule, not a weight: it adds nothing to the odds
+        evidence.append(
+            {
+                "feature": "held",
+                "label": "Why not likely",
+                "trace": "",
+                "case": "",
+                "level": None,
+                "verdict": held,
+                "weight": 0.0,
+            }
+        )
     return evidence
-
-
-def held_row(reason: str) -> dict[str, Any]:
-    """The evidence row saying why a pair scoring `likely` is proposed as `possible`:
-    a rule, not a weight, so it adds nothing to the odds."""
-    return {
-        "feature": "held",
-        "label": "Why not likely",
-        "trace": "",
-        "case": "",
-        "level": None,
-        "verdict": reason,
-        "weight": 0.0,
-    }
