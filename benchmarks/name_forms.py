@@ -82,6 +82,18 @@ PAIRS: list[tuple[str, str, str, str, str]] = [
     ("Romanian record", "Mihai", "Boico", "Mykhailo", "Boiko"),
     ("Romanian record", "Ecaterina", "Tkacenko", "Kateryna", "Tkachenko"),
     ("Romanian record", "Serghei", "Șevcenko", "Serhii", "Shevchenko"),
+    ("Nepali", "विकास", "विश्वकर्मा", "Bikas", "Bishwokarma"),
+    ("Nepali", "विजय", "श्रेष्ठ", "Bijay", "Shrestha"),
+    ("Nepali", "लक्ष्मी", "थापा", "Laxmi", "Thapa"),
+    ("Nepali", "बिनोद", "गुरुङ", "Vinod", "Gurung"),
+    ("Bengali", "বিশ্বজিৎ", "বিশ্বাস", "Biswajit", "Biswas"),
+    ("Bengali", "মোহাম্মদ", "রহমান", "Mohammad", "Rahman"),
+    ("Bengali", "আয়েশা", "বেগম", "Ayesha", "Begum"),
+    ("Dari", "گل احمد", "احمدزی", "Gul Ahmad", "Ahmadzai"),
+    ("Tigrinya", "ሃብቶም", "ገብረሂወት", "Habtom", "Gebrehiwet"),
+    ("Greek", "Γιώργος", "Παπαδόπουλος", "Giorgos", "Papadopoulos"),
+    ("Ukrainian nickname", "Олександр", "Шевченко", "Sasha", "Shevchenko"),
+    ("Vietnamese", "Nguyễn Văn", "An", "Van An", "Nguyen"),
 ]
 
 

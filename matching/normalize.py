@@ -714,6 +714,14 @@ def _readings(word: str) -> list[str]:
     # is Ovanesyan and Oganesyan, Hovhannes Ovanes and Oganes
     if word.startswith("hovh"):
         out.extend(("ov" + word[4:], "og" + word[4:]))
+    # Nepali, Bengali, Assamese and Odia say the v of Sanskrit names as b, and their
+    # records write it so: विकास is Vikas in a Hindi record and Bikas in a Nepali one,
+    # विजय Vijay and Bijay, Vinod Binod, Vishnu Bishnu; Bengali শ্ব, said sw, is written
+    # so in Latin records (বিশ্বাস Biswas, not Bishwas)
+    if word.startswith("v") and len(word) >= 4:
+        out.append("b" + word[1:])
+    if "shw" in word:
+        out.append(word.replace("shw", "sw"))
     # Fula and Hausa names in French spelling end in -tou where Arabic ones end in a
     # vowel: Fatimatou is Fatima, Halimatou Halima, Aissatou Aissa, Safiatou Safia
     if len(word) >= 7 and word.endswith("atou"):

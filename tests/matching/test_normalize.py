@@ -541,3 +541,13 @@ def test_readings_of_a_silent_h_and_a_fula_ending() -> None:
     assert skeletons("Hassana") & skeletons("Assana")
     assert skeletons("Fatimatou") & skeletons("Fatima")
     assert not skeletons("Hana") & skeletons("Ana")
+
+
+def test_readings_of_a_south_asian_v_said_b() -> None:
+    """Nepali and Bengali records write the v of Sanskrit names as b (विकास Bikas in a
+    Nepali record, Vikas in a Hindi one) and Bengali শ্ব as sw (বিশ্বাস Biswas); a short
+    word keeps its v (Vietnamese Văn is not Ban)."""
+    assert skeletons("विकास") & skeletons("Bikas")
+    assert skeletons("Vinod") & skeletons("बिनोद")
+    assert skeletons("বিশ্বাস") & skeletons("Biswas")
+    assert not skeletons("Văn") & skeletons("Ban")
