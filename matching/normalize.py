@@ -1208,11 +1208,13 @@ class _NicknameIndex:
         self.exact: dict[str, set[str]] = {}
         self.loose: dict[str, set[str]] = {}
         self.skeleton: dict[str, set[str]] = {}
+        self.formal: set[str] = set()
         for row in rows:
             formal, nick = _word(row.get("name", "")), _word(row.get("nickname", ""))
             if not formal or not nick or formal == nick:
                 continue
             self.exact.setdefault(nick, set()).add(formal)
+            self.formal.add(formal)
             # Indexed under the international reading only: a Somali reading of Jacob
             # (Jaob) would otherwise answer for JB.
             for key in _loose(nick, readings=False):
@@ -1227,6 +1229,10 @@ class _NicknameIndex:
         word = _word(token)
         if word in self.exact:
             return set(self.exact[word])
+        # a formal name of the table is no nickname written loosely: João (key Jo) is
+        # not Jo, Joseph's; Luis is not Elizabeth's Lis, nor Diana Danylo's Dana
+        if word in self.formal:
+            return set()
         found: set[str] = set()
         for key in _loose(word):
             found |= self.loose.get(key, set())

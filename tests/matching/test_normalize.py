@@ -327,6 +327,14 @@ def test_nickname_canonicals_of_a_skeleton_and_of_a_formal_name() -> None:
     assert nickname_canonicals("") == set()
 
 
+def test_a_formal_name_is_no_nickname_written_loosely() -> None:
+    """João's vowel-keeping key (Jo) is the nickname Jo's, Joseph's; a name the table
+    holds as formal is looked up by its spelling only. Jão, João's own, still is."""
+    assert nickname_canonicals("João", by_skeleton=False) == {"João"}
+    assert nickname_canonicals("Luis", by_skeleton=False) == {"Luis"}
+    assert "joao" in nickname_canonicals("Jão", by_skeleton=False)
+
+
 def test_nickname_table_is_substantial_and_well_formed() -> None:
     lines = [line for line in (DATA_DIR / "nicknames.csv").open(encoding="utf-8")]
     rows = list(csv.DictReader(line for line in lines if not line.startswith("#")))

@@ -36,6 +36,15 @@ PAIRS = [
     ("Алина", "Елена", 0),
     ("Alyona", "Олена", 4),
     ("Алина", "Alina", 4),
+    # Maria is not Mariana nor Marina, though the compound María Camila opens alike
+    ("Maria Camila", "Mariana", 0),
+    ("Марія", "Marina", 0),
+    ("Maryam", "Mariana", 0),
+    ("Марія", "Mariia", 4),
+    ("Мар'яна", "Maryana", 4),
+    # Yulia is not Yuliana (Uliana)
+    ("Yulia", "Уляна", 0),
+    ("Юлія", "Yuliia", 4),
 ]
 
 
