@@ -629,6 +629,7 @@ def _skeleton(token: str) -> str:
 
 
 _OU_W = re.compile(r"ou(?=[aei])")
+_NOT_CONSONANT = re.compile(r"[aeiouy]")
 # a vowel before s and a stop, in a long word: not the i of Ismail, Islam, Esther
 _PROTHETIC = re.compile(r"[ei]s[tkp].{4}")
 _W_BEFORE_CONSONANT = re.compile(r"w(?=[^aeiouyw])")
@@ -656,7 +657,12 @@ def _readings(word: str) -> list[str]:
     """
     out = []
     if "x" in word or ("c" in word and "ch" not in word and "ck" not in word):
-        out.append(word.replace("x", "h").replace("c", ""))
+        somali = word.replace("x", "h").replace("c", "")
+        # ... where the ayns it drops are not most of the word's consonants: Somali
+        # Cali is Ali, but Portuguese Conceição (conceicao) is no Somali "oneiao",
+        # whose one consonant meets Ana
+        if word.count("c") <= len(_NOT_CONSONANT.sub("", somali)):
+            out.append(somali)
     # Kurdish, Azerbaijani, Uzbek and Tatar write kh as x (Xelîl Khalil, Xədicə Khadija)
     if "x" in word:
         out.append(word.replace("x", "kh"))
@@ -1404,14 +1410,95 @@ def _place_aliases() -> tuple[dict[str, str], dict[str, str]]:
     return exact, unambiguous
 
 
+# The languages whose names of countries records are written in, besides English: those
+# of the hosts and of the displaced (Moçambique, Birmanie, Pologne, Allemagne, Мозамбік).
+_COUNTRY_LANGUAGES = ("fr", "es", "pt", "ru", "uk", "ar", "fa", "tr", "de", "pl", "ro", "hu", "it")
+
+
 @lru_cache(maxsize=1)
-def _country_keys() -> frozenset[str]:
-    """Keys of the countries in `data/places.csv` (the rows giving a country's code)."""
+def _country_names() -> tuple[dict[str, str], dict[str, str]]:
+    """Folded spellings of every country's names in ISO 3166 (pycountry) -> its key:
+    (English names and codes, names in other languages).
+
+    Taken by spelling only, and only as a path's first level (`place_levels`): the
+    countries' names share their keys with towns (Aleppo's key is Albania's code),
+    and a country is written first. Names in other languages are taken only where a
+    path goes on below them: alone, Argelia is a Colombian town as often as Algeria
+    in Spanish. Where `data/places.csv` names the country, its key wins (Syria, not
+    the Syrian Arab Republic).
+    """
+    exact, _ = _place_aliases()
+    table = _table_countries()
+    english: dict[str, str] = {}
+    other: dict[str, str] = {}
+    for own, translated in _countries():
+        names = own + translated
+        words = [" ".join(_place_words(n)) for n in names]
+        keys = [
+            exact.get(w) or _place_key(_place_words(n)) for n, w in zip(names, words, strict=True)
+        ]
+        name = next((k for k in keys if k in table), keys[0])
+        for i, word in enumerate(words):
+            if word and word not in exact:
+                (english if i < len(own) else other).setdefault(word, name)
+    return english, other
+
+
+@lru_cache(maxsize=1)
+def _countries() -> list[tuple[list[str], list[str]]]:
+    """Each country's English name, codes, official and common names, and its names in
+    `_COUNTRY_LANGUAGES` (pycountry's ISO 3166 translations)."""
+    import gettext
+
+    import pycountry
+
+    translations = []
+    for language in _COUNTRY_LANGUAGES:
+        try:
+            translations.append(
+                gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
+            )
+        except OSError:
+            continue
+    out = []
+    for country in pycountry.countries:
+        english = [
+            getattr(country, field)
+            for field in ("name", "common_name", "official_name")
+            if getattr(country, field, None)
+        ]
+        own = list(dict.fromkeys([english[0], country.alpha_2, country.alpha_3, *english[1:]]))
+        translated = list(dict.fromkeys(t.gettext(n) for t in translations for n in english))
+        out.append((own, [n for n in translated if n not in own]))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _table_countries() -> frozenset[str]:
+    """Keys of the countries `data/places.csv` names (the rows giving a country's code)."""
     return frozenset(
         _place_level(row["name"])
         for row in _read_csv("places.csv")
         if row.get("name") and row.get("variant", "").upper() == row.get("country", "").upper()
     )
+
+
+@lru_cache(maxsize=1)
+def _country_keys() -> frozenset[str]:
+    """Keys of the countries in `data/places.csv` (the rows giving a country's code)."""
+    table = _table_countries()
+    # ISO 3166's other countries: keys of four letters and fewer (Mali ML, Peru PR;
+    # Martuni, a town of Armenia, is Mauritania's MRTN) are too often a town's to say
+    # "a country" alone, as are keys the table gives a place
+    exact, by_key = _place_aliases()
+    places = set(exact.values()) | set(by_key) | set(by_key.values())
+    iso = {
+        key
+        for names in _country_names()
+        for key in names.values()
+        if len(key) >= 5 and key not in places
+    }
+    return frozenset(table | iso)
 
 
 def is_country(key: str) -> bool:
@@ -1444,8 +1531,13 @@ def place_levels(path: str | None) -> list[str]:
     if not path:
         return []
     out: list[str] = []
-    for level in path.split(">"):
+    levels = path.split(">")
+    for i, level in enumerate(levels):
         key = _place_level(level.strip()) if level.strip() else ""
+        if key and not i:
+            english, other = _country_names()
+            words = " ".join(_place_words(level))
+            key = english.get(words) or (other.get(words, key) if len(levels) > 1 else key)
         if key and (not out or out[-1] != key):
             out.append(key)
     return out

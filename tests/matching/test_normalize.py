@@ -12,6 +12,7 @@ from matching.normalize import (
     DATA_DIR,
     article_bare_names,
     fold,
+    is_country,
     is_pet_name,
     is_placeholder_name,
     is_teknonym,
@@ -559,3 +560,24 @@ def test_readings_of_a_south_asian_v_said_b() -> None:
     assert skeletons("Vinod") & skeletons("बिनोद")
     assert skeletons("বিশ্বাস") & skeletons("Biswas")
     assert not skeletons("Văn") & skeletons("Ban")
+
+
+def test_a_somali_reading_keeps_most_of_the_consonants() -> None:
+    """Somali c is an ayn (Cali is Ali, Cumar Umar), but the c's of Conceição are most
+    of its consonants: dropped, what is left (oneiao) would meet Ana."""
+    assert skeletons("Cali") & skeletons("Ali")
+    assert skeletons("Cabdicasiis") & skeletons("Abdiasiis")
+    assert not skeletons("Conceição") & skeletons("Ana")
+
+
+def test_a_country_named_in_another_language_or_by_its_code() -> None:
+    """ISO 3166's names (pycountry) in the hosts' and the displaced's languages, and
+    the codes: Moçambique is Mozambique, Pologne Poland, MOZ Mozambique. A name in
+    another language is a country only at the top of a longer path: Argelia alone is
+    a Colombian town as often as Algeria in Spanish."""
+    assert place_levels("Moçambique > Cabo Delgado")[0] == place_levels("Mozambique")[0]
+    assert place_levels("Pologne > Lublin")[0] == place_levels("Poland")[0]
+    assert place_levels("MOZ") == place_levels("Mozambique")
+    assert place_levels("Argelia") == place_levels("Colombia > Cauca > Argelia")[-1:]
+    assert is_country(place_levels("Mozambique")[0])
+    assert not is_country(place_levels("Martuni")[0])
