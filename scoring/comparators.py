@@ -1025,10 +1025,15 @@ def place_agreement(
     found = np.zeros(len(rows), dtype=np.int8)
     at = np.full(len(rows), -1, dtype=np.intp)  # the level of `a` the agreement is on
     depth = a.shape[1]
+    # a path whose first level is a lower one of the other path begins that much
+    # lower: "Sahel > Djibo" against "Burkina Faso > Sahel" agrees on the region, not
+    # only on a country (which counts against a pair)
+    lower = np.where(hit[:, 0], np.argmax(grid[:, 0, :], axis=1), 0).astype(np.int8)
     for index, level in ((0, 1), (1, 2)):
         if index < depth:
-            now = hit[:, index] & (found < level)
-            found[now], at[now] = level, index
+            reached = np.minimum(level + lower, 3).astype(np.int8)
+            now = hit[:, index] & (found < reached)
+            found[now], at[now] = reached[now], index
     if depth > 2:
         town = hit[:, 2:].any(axis=1)
         found[town], at[town] = 3, 2 + np.argmax(hit[:, 2:], axis=1)[town]

@@ -227,9 +227,13 @@ def reference_place(sim, a, b):
     hit = np.where(sim.has_digit(a), best >= 0.999, best >= 0.90)
     levels[present] = 0
     depth = a.shape[1]
+    # a path whose first level is a lower level of the other begins that much lower
+    lower = np.where(hit[:, 0], grid[:, 0, :].argmax(axis=1), 0)
     for index, level in ((0, 1), (1, 2)):
         if index < depth:
-            levels[present & hit[:, index] & (levels < level)] = level
+            reached = np.minimum(level + lower, 3)
+            now = present & hit[:, index] & (levels < reached)
+            levels[now] = reached[now]
     if depth > 2:
         levels[present & hit[:, 2:].any(axis=1)] = 3
     single = (a[:, 1:] == PAD).all(axis=1) & hit[:, 0] & ((b[:, 1:] != PAD).any(axis=1))

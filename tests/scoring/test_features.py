@@ -86,6 +86,22 @@ def test_one_level_that_cannot_be_told_apart_from_the_other_path_is_neutral() ->
     assert origin("Izium", "Ukraine > Kharkiv Oblast > Kupiansk") == 0  # the town is named
 
 
+def test_a_path_whose_first_level_is_a_lower_one_of_the_other_begins_lower() -> None:
+    """Sahel > Djibo names a region and a town: agreeing with Burkina Faso > Sahel on
+    Sahel is agreeing on the region, not only on the country (which counts against a
+    pair). Paths that begin alike are read as before, whether or not a table knows
+    their first level for a country (RD Congo)."""
+
+    def origin(a: str, b: str) -> int:
+        return _levels(trace(place_of_origin=a), case(place_of_origin=b))["origin"]
+
+    assert origin("Sahel > Djibo", "Burkina Faso > Sahel") == 2
+    assert origin("Sahel > Djibo", "Burkina Faso > Sahel > Djibo") == 3
+    assert origin("Burkina Faso > Sahel", "Burkina Faso > Centre-Nord") == 1
+    assert origin("Pérou > Lima", "Peru > Cusco") == 1
+    assert origin("RD Congo > Sud-Kivu", "RD Congo > Sud-Kivu > Uvira") == 2
+
+
 def test_short_place_keys_meet_only_as_written() -> None:
     # Aleppo (ALB) and Idlib (ADLB) are one letter apart: two governorates
     levels = _levels(trace(place_of_origin="Syria > Aleppo"), case(place_of_origin="Syria > Idlib"))
