@@ -653,7 +653,7 @@ def _readings(word: str) -> list[str]:
     names end in -atou where Arabic ones end in -a (Fatimatou Fatima); Tamil and other
     South Asian spellings write nth for nd (Rajenthiran Rajendran) and an initial th for d
     (Tharshan Darshan), Russian ones ov or og
-    for the Armenian hovh (Oganesyan Hovhannisyan).
+    for the Armenian hovh or hov (Oganesyan Hovhannisyan, Hovannisian).
     """
     out = []
     if "x" in word or ("c" in word and "ch" not in word and "ck" not in word):
@@ -720,6 +720,10 @@ def _readings(word: str) -> list[str]:
     # is Ovanesyan and Oganesyan, Hovhannes Ovanes and Oganes
     if word.startswith("hovh"):
         out.extend(("ov" + word[4:], "og" + word[4:]))
+    # ... as it does the hov that English spellings write for it (Hovannisian Oganesyan,
+    # Hovsep Ovsep)
+    elif word.startswith("hov") and len(word) >= 6:
+        out.extend(("ov" + word[3:], "og" + word[3:]))
     # Nepali, Bengali, Assamese and Odia say the v of Sanskrit names as b, and their
     # records write it so: विकास is Vikas in a Hindi record and Bikas in a Nepali one,
     # विजय Vijay and Bijay, Vinod Binod, Vishnu Bishnu; Bengali শ্ব, said sw, is written
@@ -871,6 +875,25 @@ _ARTICLES = frozenset("al el ul il ol".split())
 _SUN_LETTERS = frozenset("t th d dh r z s sh n".split())
 _ABD = frozenset("abd abdul abdel abdal abdil abdoul abdur abdus abdu abdou abde abdol".split())
 _ABU = frozenset("abu abou abo".split())
+# What follows Abd in a name: a name of God, or in Shia and South Asian use the Prophet's,
+# his family's and a few words of the faith (Abd al-Husayn, Abdul Nabi, Abdul Kalam).
+# Abdul followed by anything else is a name of its own (Abdul Nhantumbo Issufo is Abdul
+# of the Nhantumbo Issufo family), not a compound: merged, a record's lone "Abdul"
+# was a different father.
+_ABD_PARTNERS = (
+    "allah ilah rahman rahim malik quddus salam mumin momin muhaymin aziz jabbar mutakabbir"
+    " khaliq bari musawwir ghaffar qahhar wahhab wahab razzaq razaq razak fattah alim aleem"
+    " qabid basit khafid rafi muizz sami basir baseer hakam adl latif lateef khabir halim"
+    " haleem azim azeem ghafur ghafoor ghafour shakur shakoor ali kabir kabeer hafiz hafeez"
+    " muqit hasib haseeb jalil jaleel karim kareem korim raqib mujib wasi hakim hakeem wadud"
+    " majid majeed shahid haq haqq hak wakil qawi matin mateen wali hamid hameed muhsi muid"
+    " muhyi hayy hai qayyum qayum qayoom wajid wahid waheed wahed ahad samad qadir qader"
+    " kadir kader gadir muqtadir awwal akhir zahir batin barr tawwab muntaqim afuw rauf"
+    " raouf muqsit jami ghani mughni mani nafi nur noor nour hadi badi baqi warith rashid"
+    " rasheed sabur saboor nabi rasul rasool hussain husain hussein husayn hosain hossain"
+    " zahra amir mutalib muttalib masih mannan manan sattar satar nasir naser nasser moneim"
+    " munim monem kalam alam hay jalal"
+)
 # "son/daughter of": Arabic, Mauritanian, Sudanese (wad), Luba and Swahili (wa)
 _SON_OF = {
     "bin": "bin", "ibn": "bin", "bint": "bint", "binti": "bint", "ould": "ould",
@@ -882,6 +905,24 @@ _ABD_FUSED = re.compile(r"abd(?:ou|[aeiou])(?:l|([rsdtzn])(?=\1))?(.{3,})")
 _DIN_FUSED = re.compile(r"(.{2,}[^aeiouy])(?:ou|[aeiu])d+(?:ee|ea|ii|[iy])ne?")
 _DIN_ALONE = re.compile(r"(?:[aeu]l|ou|[aeiu])?d+(?:ee|ea|ii|[iy])ne?")
 _ALLAH_FUSED = re.compile(r"(.{2,}[^aeiouy])(?:[aou]ll?ah?|ullah|ollah)")
+
+
+@lru_cache(maxsize=1)
+def _abd_partner_keys() -> frozenset[str]:
+    return frozenset(_skeleton(word) for word in _ABD_PARTNERS.split())
+
+
+def _abd_partner(words: list[str], j: int) -> bool:
+    """Whether `words[j]` (after an article, if one) is what follows Abd in a compound,
+    in any spelling (Rahmaan, Raxmaan, Rehman share a skeleton with Rahman)."""
+    if j < len(words) - 1 and _is_article(words[j], words[j + 1]):
+        j += 1
+    name = _strip_article(words[j])
+    return bool(name) and (
+        not _abd_partner_keys().isdisjoint(_skeletons(name))
+        or _ALLAH_FUSED.fullmatch(name) is not None
+        or name in _ALLAH
+    )
 
 
 def _canonical_word(word: str) -> str:
@@ -968,7 +1009,7 @@ def _tokenize(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
                 bare.append(words[j])
                 i = j + 1
                 continue
-            if w in _ABD or w in _ABU:
+            if w in _ABU or (w in _ABD and _abd_partner(words, i + 1)):
                 j = i + 1
                 # Abu Abd al-Rahman: the father of Abd al-Rahman, one compound
                 inner = w in _ABU and words[j] in _ABD and j < n - 1

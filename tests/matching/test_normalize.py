@@ -581,3 +581,19 @@ def test_a_country_named_in_another_language_or_by_its_code() -> None:
     assert place_levels("Argelia") == place_levels("Colombia > Cauca > Argelia")[-1:]
     assert is_country(place_levels("Mozambique")[0])
     assert not is_country(place_levels("Martuni")[0])
+
+
+def test_an_armenian_hov_written_ov_or_og_in_russian_records() -> None:
+    """Hovannisian is Oganesyan as Hovhannisyan is; Hovsep Ovsep."""
+    assert skeletons("Hovannisian") & skeletons("Оганесян")
+    assert skeletons("Hovsep") & skeletons("Ovsep")
+
+
+def test_abdul_before_a_name_not_of_god_is_a_name_of_its_own() -> None:
+    """Abd is a servant of God: Abdul Rahman, Abdul Raxmaan, Abd al-Husayn are one
+    compound; Abdul Nhantumbo Issufo is Abdul of the Nhantumbo Issufo family, whose
+    father written "Abdul" alone is the same father."""
+    assert name_tokens("Abdul Nhantumbo Issufo") == ["abdul", "nhantumbo", "issufo"]
+    assert name_tokens("Abdul Rahman") == name_tokens("Abdulrahman") == ["abdalrahman"]
+    assert name_tokens("Abdul Raxmaan") == ["abdalraxmaan"]
+    assert name_tokens("Abdul Hussein") == ["abdalhussein"]
