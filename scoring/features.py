@@ -296,6 +296,8 @@ def _compare_given(
     levels[split[loose]] = 1
     differ = np.flatnonzero(levels == 0)
     levels[differ[_one_name_within(sim, traces, cases, t[differ], c[differ])]] = 1
+    differ = np.flatnonzero(levels == 0)
+    levels[differ[_one_word_the_family_name(sim, traces, cases, t[differ], c[differ])]] = 1
     # a nickname the table lacks (Nika for Veronika): one side's given name a possible
     # shortening of the other's (`comparators.short_form`), no more than loosely similar
     # (not names told apart on purpose: Hassan and Hussein, one skeleton)
@@ -381,6 +383,30 @@ def _whole_names_differ(
             split.family[s_rows[rows]],
             whole.names[w_rows[rows]],
         )[0]
+    return out
+
+
+def _one_word_the_family_name(
+    sim: TokenSimilarity, traces: Encoded, cases: Encoded, t: np.ndarray, c: np.ndarray
+) -> np.ndarray:
+    """Pairs where one side's whole name is one word, the other side's family name.
+
+    Ancha, registered by her family name alone, is Tembe Ancha written the other way
+    round (Tembe, family name Ancha): her record does not say her given name, so it
+    cannot differ from Tembe. Such a pair is "loosely similar", as a name found whole
+    within the other (`_one_name_within`), not "different".
+    """
+    out = np.zeros(len(t), dtype=bool)
+    for ours, theirs, a, b in ((traces, cases, t, c), (cases, traces, c, t)):
+        whole = np.concatenate([ours.given[a], ours.family[a]], axis=1)
+        rows = np.flatnonzero(
+            ((whole != PAD).sum(axis=1) == 1) & (theirs.family[b] != PAD).any(axis=1)
+        )
+        if not len(rows):
+            continue
+        word = np.sort(whole[rows], axis=1)[:, -1:]  # the one word (PAD sorts first)
+        jw, same_key = sim.compare(word, theirs.family[b[rows]])
+        out[rows] |= ((jw >= 0.90) | same_key).any(axis=(1, 2))
     return out
 
 

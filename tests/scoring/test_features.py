@@ -138,6 +138,21 @@ def test_a_name_missing_its_first_word_is_loosely_similar() -> None:
     assert given(("Ibrahim", "Abdi Ibrahim"), ("Mohamed", "Abdi Ibrahim")) == 0
 
 
+def test_a_record_of_one_word_the_other_family_name_is_loosely_similar() -> None:
+    """Ancha, registered by her family name alone, does not say her given name: Tembe
+    Ancha's (fields swapped or not) cannot differ from it. A one-word record that is
+    neither name still differs."""
+
+    def given(a: tuple[str, str], b: tuple[str, str]) -> int:
+        return _levels(
+            trace(given_name=a[0], family_name=a[1]), case(given_name=b[0], family_name=b[1])
+        )["given_name"]
+
+    assert given(("Tembe", "Ancha"), ("Ancha", "")) == 1
+    assert given(("Ancha", ""), ("Tembe", "Ancha")) == 1
+    assert given(("Tembe", "Ancha"), ("Cossa", "")) == 0
+
+
 def test_a_nickname_the_table_lacks_is_loosely_similar() -> None:
     """Venu for Bienvenu, Madou for Mahamadou are in no nickname table here: a
     possible shortening is loosely similar, never more; Esther and Furaha still differ."""
