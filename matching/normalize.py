@@ -1433,8 +1433,10 @@ _CODE = re.compile("[A-Z]{2,3}")
 
 @lru_cache(maxsize=1)
 def _place_aliases() -> tuple[dict[str, str], dict[str, str]]:
-    """(folded variant -> key, key -> key): keys of under three letters match only by
-    spelling, since UA, UG and Zaire would otherwise meet Ukraine, Uganda and Syria."""
+    """(folded variant -> key, key -> key): keys of under four letters match only by
+    spelling, since UA, UG and Zaire would otherwise meet Ukraine, Uganda and Syria,
+    Halabja and Halba (HLB) Aleppo's Halab, Cizîr and Sudan's Al Jazirah (JSR)
+    Algeria's Al-Jazair."""
     exact: dict[str, str] = {}
     by_key: dict[str, set[str]] = {}
     for row in _read_csv("places.csv"):
@@ -1445,7 +1447,7 @@ def _place_aliases() -> tuple[dict[str, str], dict[str, str]]:
             continue
         exact[" ".join(words)] = name
         # codes (AFG, SOM) match only as written: Afgooye's key is AFG's
-        if len(variant) >= 3 and not _CODE.fullmatch(row.get("variant", "")):
+        if len(variant) >= 4 and not _CODE.fullmatch(row.get("variant", "")):
             by_key.setdefault(variant, set()).add(name)
     unambiguous = {k: next(iter(v)) for k, v in by_key.items() if len(v) == 1}
     return exact, unambiguous

@@ -597,3 +597,12 @@ def test_abdul_before_a_name_not_of_god_is_a_name_of_its_own() -> None:
     assert name_tokens("Abdul Rahman") == name_tokens("Abdulrahman") == ["abdalrahman"]
     assert name_tokens("Abdul Raxmaan") == ["abdalraxmaan"]
     assert name_tokens("Abdul Hussein") == ["abdalhussein"]
+
+
+def test_a_short_key_meets_another_place_only_as_written() -> None:
+    """Halabja is not Aleppo (Halab, Heleb), nor Sudan's Al Jazirah Algeria (Al-Jazair):
+    a variant whose key has under four letters is taken by its spelling only."""
+    assert place_levels("Heleb") == place_levels("Aleppo") == place_levels("حەلەب")
+    assert place_levels("Halabja") != place_levels("Aleppo")
+    assert place_levels("Sudan > Al Jazirah")[1] != place_levels("Algeria")[0]
+    assert place_levels("Al-Jazair") == place_levels("Algeria")
