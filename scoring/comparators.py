@@ -32,6 +32,8 @@ from matching.normalize import (
 from scoring import kernels
 
 NULL = np.int8(-1)
+# how alike an initial is to a name it opens (`TokenSimilarity._compute`)
+INITIAL = np.float32(0.90)
 
 
 class PairCache:
@@ -704,6 +706,21 @@ class TokenSimilarity:
                 sims[compound] = _compounds(
                     rests[first[compound]], rests[second[compound]], sims[compound]
                 )
+        # an initial (K. Sivakumar: the father's, as Tamil names write it) is the first
+        # letter of a name, no more: close, never the same (Jaro-Winkler put it at 0.73
+        # beside Kanakaratnam, a word that differs)
+        one = np.flatnonzero((self._length[first] == 1) != (self._length[second] == 1))
+        if len(one):
+            strings = self._array
+            opens = np.array(
+                [
+                    strings[x][0] == strings[y][0]
+                    for x, y in zip(first[one], second[one], strict=True)
+                ],
+                dtype=bool,
+            )
+            hit = one[opens & (sims[one] >= 0) & (sims[one] < INITIAL)]
+            sims[hit] = INITIAL
         return sims
 
 

@@ -429,6 +429,20 @@ def test_a_parent_whose_names_each_hold_a_word_the_other_lacks_is_another_person
     assert father("Mehari Tesfay Habtom") == 3
 
 
+def test_an_initial_is_the_name_it_opens_written_short() -> None:
+    """K. Sivakumaar, as Tamil records write a father with his own father's initial, is
+    Sivakumaar Kanakaratnam named in part: similar, not partly (another man); an
+    initial of another letter still differs."""
+
+    def father(name: str) -> int:
+        return _levels(trace(father_name="Sivakumaar Kanakaratnam"), case(father_name=name))[
+            "father"
+        ]
+
+    assert father("K. Sivakumaar") == 2
+    assert father("R. Sivakumaar") <= 1
+
+
 def test_a_nickname_form_meets_a_name_only_where_the_vowels_allow() -> None:
     """Yulia is listed beside Ulia, a diminutive of Uliana, whose key (ALN) is also
     Alina's: a formal name behind a nickname meets the other side's by key under the
