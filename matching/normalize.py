@@ -1489,8 +1489,11 @@ def _country_names() -> tuple[dict[str, str], dict[str, str]]:
 
 @lru_cache(maxsize=1)
 def _countries() -> list[tuple[list[str], list[str]]]:
-    """Each country's English name, codes, official and common names, and its names in
-    `_COUNTRY_LANGUAGES` (pycountry's ISO 3166 translations)."""
+    """Each country's English name, three-letter code, official and common names, and
+    its names in `_COUNTRY_LANGUAGES` (pycountry's ISO 3166 translations). Not the
+    two-letter codes: records use them for their own provinces (KP is Khyber
+    Pakhtunkhwa in a Pakistani record, not North Korea); `data/places.csv` gives the
+    countries' own where records use them."""
     import gettext
 
     import pycountry
@@ -1510,7 +1513,7 @@ def _countries() -> list[tuple[list[str], list[str]]]:
             for field in ("name", "common_name", "official_name")
             if getattr(country, field, None)
         ]
-        own = list(dict.fromkeys([english[0], country.alpha_2, country.alpha_3, *english[1:]]))
+        own = list(dict.fromkeys([english[0], country.alpha_3, *english[1:]]))
         translated = list(dict.fromkeys(t.gettext(n) for t in translations for n in english))
         out.append((own, [n for n in translated if n not in own]))
     return out

@@ -581,6 +581,8 @@ def test_a_country_named_in_another_language_or_by_its_code() -> None:
     assert place_levels("Argelia") == place_levels("Colombia > Cauca > Argelia")[-1:]
     assert is_country(place_levels("Mozambique")[0])
     assert not is_country(place_levels("Martuni")[0])
+    # two-letter codes are provinces' as often (KP, Khyber Pakhtunkhwa: not North Korea)
+    assert place_levels("KP > Naushahra") == place_levels("Khyber Pakhtunkhwa > Nowshera")
 
 
 def test_an_armenian_hov_written_ov_or_og_in_russian_records() -> None:
