@@ -123,19 +123,21 @@ def test_a_place_spelled_the_french_or_german_way_is_the_same_place() -> None:
     assert origin("Ukraine > Chernihiv", "Ukraine > Kharkiv") == 1
 
 
+def _given_level(a: tuple[str, str], b: tuple[str, str]) -> int:
+    """The given-name level of a trace (given, family) against a case (given, family)."""
+    return _levels(
+        trace(given_name=a[0], family_name=a[1]), case(given_name=b[0], family_name=b[1])
+    )["given_name"]
+
+
 def test_a_name_missing_its_first_word_is_loosely_similar() -> None:
     """Kanyere Kwizera is Furaha Kanyere Kwizera registered without her Christian
     name; her sister Esther Kavira Kwizera differs, and so does Mohamed Abdi Ibrahim
     from his brother Ibrahim Abdi Ibrahim (named after their grandfather)."""
 
-    def given(a: tuple[str, str], b: tuple[str, str]) -> int:
-        return _levels(
-            trace(given_name=a[0], family_name=a[1]), case(given_name=b[0], family_name=b[1])
-        )["given_name"]
-
-    assert given(("Furaha", "Kanyere Kwizera"), ("Kanyere", "Kwizera")) == 1
-    assert given(("Furaha", "Kanyere Kwizera"), ("Esther", "Kavira Kwizera")) == 0
-    assert given(("Ibrahim", "Abdi Ibrahim"), ("Mohamed", "Abdi Ibrahim")) == 0
+    assert _given_level(("Furaha", "Kanyere Kwizera"), ("Kanyere", "Kwizera")) == 1
+    assert _given_level(("Furaha", "Kanyere Kwizera"), ("Esther", "Kavira Kwizera")) == 0
+    assert _given_level(("Ibrahim", "Abdi Ibrahim"), ("Mohamed", "Abdi Ibrahim")) == 0
 
 
 def test_a_record_of_one_word_the_other_family_name_is_loosely_similar() -> None:
@@ -143,14 +145,9 @@ def test_a_record_of_one_word_the_other_family_name_is_loosely_similar() -> None
     Ancha's (fields swapped or not) cannot differ from it. A one-word record that is
     neither name still differs."""
 
-    def given(a: tuple[str, str], b: tuple[str, str]) -> int:
-        return _levels(
-            trace(given_name=a[0], family_name=a[1]), case(given_name=b[0], family_name=b[1])
-        )["given_name"]
-
-    assert given(("Tembe", "Ancha"), ("Ancha", "")) == 1
-    assert given(("Ancha", ""), ("Tembe", "Ancha")) == 1
-    assert given(("Tembe", "Ancha"), ("Cossa", "")) == 0
+    assert _given_level(("Tembe", "Ancha"), ("Ancha", "")) == 1
+    assert _given_level(("Ancha", ""), ("Tembe", "Ancha")) == 1
+    assert _given_level(("Tembe", "Ancha"), ("Cossa", "")) == 0
 
 
 def test_a_nickname_the_table_lacks_is_loosely_similar() -> None:
