@@ -34,9 +34,11 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def library_versions() -> dict[str, str]:
-    """Versions whose change may change a stored index's bytes or meaning."""
+    """Versions whose change may change a stored index's bytes or meaning (pycountry's
+    names of countries are place keys of the encoded records, as anyascii's readings
+    are name tokens)."""
     found: dict[str, str] = {}
-    for name in ("numpy", "scipy", "scikit-learn", "faiss-cpu"):
+    for name in ("numpy", "scipy", "scikit-learn", "faiss-cpu", "pycountry", "anyascii"):
         try:
             found[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
