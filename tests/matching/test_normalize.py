@@ -541,6 +541,10 @@ def test_names_are_not_placeholders(text: str) -> None:
 def test_pet_names() -> None:
     assert is_pet_name("Kutty") and is_pet_name("KANCHHA") and is_pet_name("малыш")
     assert not is_pet_name("Tharshan") and not is_pet_name("")
+    # Urdu script writes no short vowel: پنکی is Pinky, گڈو Guddu; but منا (Munna) is
+    # left out, for Arabic منى (Mona), a given name, is the same letters
+    assert is_pet_name("پنکی") and is_pet_name("گڈو")
+    assert not is_pet_name("منى")
 
 
 def test_readings_of_a_silent_h_and_a_fula_ending() -> None:
