@@ -136,6 +136,7 @@ def _rescore(
     thresholds: Thresholds,
 ) -> RescoreSummary:
     started = time.perf_counter()
+    code = snapshot.code_fingerprint()
     with transaction(store.sessions) as session:
         cases = list(repository.iter_records(session, "cases"))
         traces = list(repository.iter_records(session, "traces"))
@@ -146,14 +147,22 @@ def _rescore(
         suppressed = decisions.suppressed_pairs(session)
         stored = None if full else indexes.stored_model(session)
         # runs before stop 21 recorded no thresholds: theirs were the defaults
-        recorded = repository.latest_run_detail(session).get("thresholds")
-        recorded = recorded or Thresholds().as_dict()
+        last_run = repository.latest_run_detail(session)
+        recorded = last_run.get("thresholds") or Thresholds().as_dict()
         why_full = None
         if not full and has_matches and recorded != thresholds.as_dict():
             # an upgrade that adds a threshold changes them too (stop 25: uncorroborated)
             why_full = (
                 f"the thresholds changed since the last run (were {recorded}, "
                 f"now {thresholds.as_dict()})"
+            )
+            stored = None
+        elif not full and has_matches and last_run.get("code") != code:
+            # other matching code made the stored proposals (runs before stop 26 recorded
+            # none): matched incrementally, the store would hold two versions' verdicts
+            why_full = (
+                "the matching code changed since the last run (another version's "
+                "normalisation, comparators or tables made the stored proposals)"
             )
             stored = None
         # a full run re-fits the model, and refines it with the officers' confirmations
@@ -264,6 +273,7 @@ def _rescore(
                 "index": index_note,
                 "cluster": summary.cluster,
                 "thresholds": thresholds.as_dict(),
+                "code": code,
                 **({"why_full": why_full} if why_full else {}),
             },
         )

@@ -17,6 +17,7 @@ from benchmarks.synth import generate
 from case_store import repository
 from case_store.db import transaction
 from case_store.models import MatchRun, PotentialMatch
+from scoring import snapshot
 from scoring.engine import Matcher, Thresholds
 from service import pipeline
 
@@ -319,6 +320,20 @@ def test_a_store_labelled_before_the_corroboration_bar_is_relabelled_in_full(sco
         run.detail = old
     summary = pipeline.rescore(scored)
     assert summary.mode == "full" and "uncorroborated" in (summary.why_full or "")
+    assert pipeline.rescore(scored).mode == "incremental"
+
+
+@pytest.mark.parametrize("recorded", ["0" * 64, None])
+def test_other_matching_code_makes_the_next_run_full(scored, recorded) -> None:
+    """Proposals another version's rules made are not kept beside this one's: a run
+    whose last run recorded other matching code (or none, as before stop 26) is full,
+    and says why; the next is incremental again."""
+    with transaction(scored.sessions) as session:
+        run = session.scalars(select(MatchRun).order_by(MatchRun.id.desc()).limit(1)).one()
+        assert run.detail["code"] == snapshot.code_fingerprint()
+        run.detail = {**run.detail, "code": recorded}
+    summary = pipeline.rescore(scored)
+    assert summary.mode == "full" and "matching code changed" in (summary.why_full or "")
     assert pipeline.rescore(scored).mode == "incremental"
 
 
