@@ -1531,7 +1531,7 @@ def _table_countries() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _country_keys() -> frozenset[str]:
-    """Keys of the countries in `data/places.csv` (the rows giving a country's code)."""
+    """Keys of the countries: those `data/places.csv` names and ISO 3166's longer ones."""
     table = _table_countries()
     # ISO 3166's other countries: keys of four letters and fewer (Mali ML, Peru PR;
     # Martuni, a town of Armenia, is Mauritania's MRTN) are too often a town's to say
@@ -1564,6 +1564,16 @@ def _place_level(level: str) -> str:
     return by_key.get(key, key)
 
 
+@lru_cache(maxsize=_CACHE)
+def _top_level(level: str, more: bool) -> str:
+    """The key of a path's first level: a country's name in ISO 3166 (`_country_names`)
+    names the country; in another language than English only where `more` levels
+    follow it."""
+    english, other = _country_names()
+    words = " ".join(_place_words(level))
+    return english.get(words) or (other.get(words) if more else None) or _place_level(level)
+
+
 def place_levels(path: str | None) -> list[str]:
     """Keys of each level of a location path, coarse to fine, generic words dropped.
 
@@ -1579,11 +1589,10 @@ def place_levels(path: str | None) -> list[str]:
     out: list[str] = []
     levels = path.split(">")
     for i, level in enumerate(levels):
-        key = _place_level(level.strip()) if level.strip() else ""
-        if key and not i:
-            english, other = _country_names()
-            words = " ".join(_place_words(level))
-            key = english.get(words) or (other.get(words, key) if len(levels) > 1 else key)
+        level = level.strip()
+        if not level:
+            continue
+        key = _place_level(level) if i else _top_level(level, len(levels) > 1)
         if key and (not out or out[-1] != key):
             out.append(key)
     return out
